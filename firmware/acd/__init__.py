@@ -1,0 +1,1 @@
+"""The onboard ACD core: pure, replayable automatic call distribution."""
