@@ -1,0 +1,1 @@
+"""The simulated board's scripted world: callers, agents and their day."""
