@@ -105,9 +105,10 @@ def _settle(step: Step) -> None:
     while True:
         best: QueueRt | None = None
         for queue in state.queues.values():
-            if queue.waiting and queue.eligible:
-                if best is None or queue.waiting[0] < best.waiting[0]:
-                    best = queue
+            if (queue.waiting and queue.eligible) and (
+                best is None or queue.waiting[0] < best.waiting[0]
+            ):
+                best = queue
         if best is None:
             return
         call_id = best.waiting[0][2]

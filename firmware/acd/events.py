@@ -195,9 +195,7 @@ def _dial(o: dict[str, Any], line: int | None) -> Dial:
 
 
 _PARSERS: dict[str, Any] = {
-    "call_arrived": lambda o, n: CallArrived(
-        _call_id(o), _str(o, "queue"), _priority(o), line=n
-    ),
+    "call_arrived": lambda o, n: CallArrived(_call_id(o), _str(o, "queue"), _priority(o), line=n),
     "caller_hangup": lambda o, n: CallerHangup(_str(o, "call"), line=n),
     "hook": lambda o, n: Hook(_str(o, "agent"), _bool(o, "off_hook"), line=n),
     "answer": lambda o, n: Answer(_str(o, "agent"), line=n),
@@ -208,9 +206,7 @@ _PARSERS: dict[str, Any] = {
     "open_contact": lambda o, n: OpenContact(_str(o, "agent"), _str(o, "campaign"), line=n),
     "return_home": lambda o, n: ReturnHome(_str(o, "agent"), line=n),
     "dial": _dial,
-    "logout": lambda o, n: Logout(
-        _str(o, "agent"), _bool(o, "immediate", False), _by(o), line=n
-    ),
+    "logout": lambda o, n: Logout(_str(o, "agent"), _bool(o, "immediate", False), _by(o), line=n),
     "login": lambda o, n: Login(_str(o, "agent"), _by(o), line=n),
     "device": lambda o, n: Device(_str(o, "agent"), _bool(o, "connected"), line=n),
     "advance": lambda o, n: Advance(line=n),

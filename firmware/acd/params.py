@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Strategy(str, Enum):
+class Strategy(StrEnum):
     LONGEST_IDLE = "longest_idle"
     RING_ALL = "ring_all"
     ROUND_ROBIN = "round_robin"

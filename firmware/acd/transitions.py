@@ -72,9 +72,10 @@ def end_call(step: Step, agent: Agent, reason: str) -> None:
     step.emit("CALL_ENDED", call=agent.call, agent=agent.id, reason=reason)
     if agent.logout_at is not None:
         finish_pending_logout(step, agent)  # no post_call during a negotiated logout
-    elif agent.status == "withdrawn" and agent.reason == "preview":
-        change_status(step, agent, "withdrawn", "post_call", "system")
-    elif acd_call and agent.status == "ready" and step.state.params.wrapup > 0:
+        return
+    in_preview = agent.status == "withdrawn" and agent.reason == "preview"
+    wraps_up = acd_call and agent.status == "ready" and step.state.params.wrapup > 0
+    if in_preview or wraps_up:  # a call of any kind after a preview; an ACD call otherwise
         change_status(step, agent, "withdrawn", "post_call", "system")
 
 
@@ -83,7 +84,12 @@ def change_status(step: Step, agent: Agent, to: str, reason: str | None, origin:
     if agent.offer is not None and to != "ready":
         step.emit("OFFER_ENDED", agent=agent.id, call=agent.offer, outcome="CANCELLED")
     step.emit(
-        "STATUS_CHANGED", agent=agent.id, reason=reason, origin=origin, to=to, **{"from": agent.status}
+        "STATUS_CHANGED",
+        agent=agent.id,
+        reason=reason,
+        origin=origin,
+        to=to,
+        **{"from": agent.status},
     )
 
 

@@ -12,19 +12,24 @@ from firmware.acd.records import Record
 from firmware.sim.agent_day import AgentDay
 
 DESCRIBE: dict[str, Any] = {
-    "CALL_ENQUEUED": lambda r: f"{r['call']} waits in {r['queue']}"
-    + (f" (priority {r['priority']})" if r["priority"] else ""),
+    "CALL_ENQUEUED": lambda r: (
+        f"{r['call']} waits in {r['queue']}"
+        + (f" (priority {r['priority']})" if r["priority"] else "")
+    ),
     "OFFER_STARTED": lambda r: f"{r['agent']}'s headset rings with {r['call']}",
     "OFFER_ENDED": lambda r: f"offer of {r['call']} to {r['agent']} ends {r['outcome']}",
     "CALL_CONNECTED": lambda r: f"{r['agent']} talks with {r['call']}",
     "CALL_ENDED": lambda r: f"{r['call']} ends ({r['reason']})",
     "CALL_OVERFLOW": lambda r: f"{r['call']} overflows ({r['reason']})",
-    "STATUS_CHANGED": lambda r: f"{r['agent']}: {r['from']} → {r['to']}"
-    + (f" ({r['reason']}, {r['origin']})" if r["reason"] else ""),
+    "STATUS_CHANGED": lambda r: (
+        f"{r['agent']}: {r['from']} → {r['to']}"
+        + (f" ({r['reason']}, {r['origin']})" if r["reason"] else "")
+    ),
     "COUNTER_CHANGED": lambda r: f"{r['agent']}: failed offers {r['value']}",
     "HOOK_CHANGED": lambda r: f"{r['agent']} goes {'off' if r['off_hook'] else 'on'}-hook",
-    "DEVICE_CHANGED": lambda r: f"{r['agent']}'s headset "
-    + ("plugged in" if r["connected"] else "unplugged"),
+    "DEVICE_CHANGED": lambda r: (
+        f"{r['agent']}'s headset " + ("plugged in" if r["connected"] else "unplugged")
+    ),
     "LOGOUT_PENDING": lambda r: f"{r['agent']} logs out in {r['remaining']:g} s",
     "LOGOUT_DONE": lambda r: f"{r['agent']} logged out",
     "DIALED": lambda r: f"{r['agent']} dials {r['number']}",

@@ -23,8 +23,9 @@ With --journal, each record is on disk before it is printed. Run the same comman
 after a crash or power cut and it goes on where the journal ends.
 
 examples:
-  deskgate replay --config tests/data/acd/basic.toml tests/data/acd/answer.jsonl
-  deskgate replay --config site.toml day.jsonl --journal day.sqlite | jq -c 'select(.type=="STATUS_CHANGED")'
+  deskgate replay --config tests/data/acd/basic.toml tests/data/acd/01_answer.jsonl
+  deskgate replay --config site.toml day.jsonl --journal day.sqlite
+  deskgate replay --config site.toml day.jsonl | grep STATUS_CHANGED
 """
 
 

@@ -4,8 +4,8 @@ simulated clock, optionally journaled and resumable after a crash."""
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,9 @@ def read_script(path: Path) -> Iterator[ScriptLine]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield ScriptLine(number, ev.Invalid("ERR_MALFORMED", f"not JSON: {exc}", line=number), None)
+                yield ScriptLine(
+                    number, ev.Invalid("ERR_MALFORMED", f"not JSON: {exc}", line=number), None
+                )
                 continue
             try:
                 t = ev.event_time(obj)
