@@ -7,7 +7,11 @@ BIN     := $(VENV)/bin
 # Debian packages the build and tests need. Keep one per line in the list below.
 APT_PACKAGES := \
 	python3-venv \
-	sqlite3
+	sqlite3 \
+	libudev1 \
+	gcc \
+	linux-libc-dev \
+	portaudio19-dev
 
 .PHONY: run test lint typecheck unit bench deps clean
 

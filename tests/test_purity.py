@@ -11,12 +11,37 @@ import sys
 
 import pytest
 
-HARDWARE_MODULES = ("hid", "pyaudio", "serial", "evdev", "gpiod", "pyudev", "sqlite3", "soxr")
+HARDWARE_MODULES = (
+    "hid",
+    "hidraw",
+    "pyaudio",
+    "serial",
+    "evdev",
+    "gpiod",
+    "pyudev",
+    "sqlite3",
+    "soxr",
+)
 
 # Add each pure core here as it lands.
 PURE_CORES = (
     "firmware.acd.core",
     "firmware.acd.params",
+    "firmware.audio.frames",
+    "firmware.audio.stages",
+    "firmware.audio.policy",
+    "firmware.audio.backend",
+    "firmware.config.audio",
+    "firmware.hid.descriptor",
+    "firmware.hid.controls",
+    "firmware.hid.report",
+    "firmware.hid.handshake",
+    "firmware.indicators.patterns",
+    "firmware.indicators.softblink",
+    "firmware.indicators.busylight.reports",
+    "firmware.indicators.busylight.models",
+    "firmware.buttons.classifier",
+    "firmware.buttons.rules",
 )
 
 

@@ -119,7 +119,7 @@ def _settle(step: Step) -> None:
 def _run_due(step: Step, until: float, limit: int) -> int:
     """Fire every timer and overflow due at or before `until`, each at its own instant."""
     state, fired = step.state, 0
-    while fired < limit and (deadline := next_deadline(state)) <= until:
+    while fired < limit and (deadline := next_deadline(state)) <= until and deadline < INF:
         state.now = max(state.now, deadline)
         if state.timers and state.timers[0][0] <= state.now:
             _fire_timer(step, heapq.heappop(state.timers))

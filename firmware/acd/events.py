@@ -7,7 +7,7 @@ with the error code the REJECTED record carries (ERR_MALFORMED, ERR_UNKNOWN_EVEN
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 ORIGINS = ("user", "supervisor")
@@ -229,3 +229,34 @@ def parse_event(obj: Any, line: int | None = None) -> Event:
         )
     event: Event = parser(obj, line)
     return event
+
+
+_NAME_OF: dict[type[Event], str] = {
+    CallArrived: "call_arrived",
+    CallerHangup: "caller_hangup",
+    Hook: "hook",
+    Answer: "answer",
+    Hangup: "hangup",
+    Refuse: "refuse",
+    CallEnd: "call_end",
+    SetStatus: "set_status",
+    OpenContact: "open_contact",
+    ReturnHome: "return_home",
+    Dial: "dial",
+    Logout: "logout",
+    Login: "login",
+    Device: "device",
+    Advance: "advance",
+}
+
+
+def event_to_dict(event: Event, t: float) -> dict[str, Any]:
+    """The script-line form of `event` at `t` (the inverse of `parse_event`)."""
+    name = _NAME_OF.get(type(event))
+    if name is None:
+        raise ValueError(f"{type(event).__name__} has no script form")
+    out: dict[str, Any] = {"t": t, "event": name}
+    for f in fields(event):
+        if f.name != "line":
+            out[f.name] = getattr(event, f.name)
+    return out

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from firmware.config.acd import AcdConfig
+from firmware.config.audio import AudioConfig
+from firmware.config.hid import HidConfig
+from firmware.config.indicators import IndicatorsConfig
 
 
 class GatewayConfig(BaseModel):
@@ -13,3 +16,6 @@ class GatewayConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     acd: AcdConfig = Field(default_factory=AcdConfig)
+    audio: AudioConfig = Field(default_factory=AudioConfig)
+    indicators: IndicatorsConfig = Field(default_factory=IndicatorsConfig)
+    hid: HidConfig = Field(default_factory=HidConfig)
