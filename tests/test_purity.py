@@ -27,6 +27,7 @@ HARDWARE_MODULES = (
 PURE_CORES = (
     "firmware.acd.core",
     "firmware.acd.params",
+    "firmware.acd.status_table",
     "firmware.audio.frames",
     "firmware.audio.stages",
     "firmware.audio.policy",

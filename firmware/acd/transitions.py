@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from firmware.acd import status_table
 from firmware.acd.evolve import apply
 from firmware.acd.records import Record, make
 from firmware.acd.state import AcdState, Agent
@@ -81,6 +82,8 @@ def end_call(step: Step, agent: Agent, reason: str) -> None:
 
 def change_status(step: Step, agent: Agent, to: str, reason: str | None, origin: str) -> None:
     """Journal a status change, first cancelling a ringing offer when leaving `ready`."""
+    if status_table.find(agent.status, agent.reason, to, reason, origin) is None:
+        raise AssertionError(f"{agent.status}({agent.reason}) -> {to}({reason}, {origin})")
     if agent.offer is not None and to != "ready":
         step.emit("OFFER_ENDED", agent=agent.id, call=agent.offer, outcome="CANCELLED")
     step.emit(
@@ -118,12 +121,5 @@ def complete_logout(step: Step, agent: Agent, origin: str) -> None:
     if agent.offer is not None:
         step.emit("OFFER_ENDED", agent=agent.id, call=agent.offer, outcome="CANCELLED")
     step.emit("LOGOUT_DONE", agent=agent.id)
-    step.emit(
-        "STATUS_CHANGED",
-        agent=agent.id,
-        reason="logout",
-        origin=origin,
-        to="logged_out",
-        **{"from": agent.status},
-    )
+    change_status(step, agent, "logged_out", "logout", origin)
     reset_counter(step, agent)
