@@ -18,7 +18,7 @@ from firmware.audio.lane import Lane, LaneStats
 from firmware.audio.noise import EngineFactory, NoiseSuppressor, webrtc_engine
 from firmware.audio.policy import CallAudioSettings, SitePolicy
 from firmware.audio.resample import DEFAULT_QUALITY
-from firmware.audio.stages import LevelMeter, MuteStage, Stage, StageChain
+from firmware.audio.stages import FLOOR_DBFS, LevelMeter, MuteStage, Stage, StageChain
 
 if TYPE_CHECKING:
     from firmware.config.audio import AudioConfig
@@ -59,7 +59,9 @@ def uplink_stages(
     """The uplink stage list; `deskgate audio process` runs the same list on files."""
     return [
         LevelMeter("mic"),
-        NoiseSuppressor(settings.ns_level, settings.agc_dbfs, engine_factory, on_fault),
+        NoiseSuppressor(
+            settings.ns_level, settings.agc_dbfs, engine_factory, on_fault, settings.ns_mix
+        ),
         mute,
         LevelMeter("line"),
     ]
@@ -182,17 +184,20 @@ class AudioBridge:
         noise = self._stage("noise")
         mic = self._stage("mic")
         line = self._stage("line")
-        assert isinstance(noise, NoiseSuppressor)
-        assert isinstance(mic, LevelMeter) and isinstance(line, LevelMeter)
+        engine = noise if isinstance(noise, NoiseSuppressor) else None
         return BridgeStats(
             uplink=self.uplink.stats(),
             downlink=self.downlink.stats(),
             muted=self._mute.muted,
             settings=self.settings,
-            noise_active=noise.active,
-            noise_fault=noise.fault,
-            mic_dbfs=round(mic.level_dbfs, 1),
-            line_dbfs=round(line.level_dbfs, 1),
+            noise_active=engine is not None and engine.active,
+            noise_fault=engine.fault if engine is not None else None,
+            mic_dbfs=round(_level(mic), 1),
+            line_dbfs=round(_level(line), 1),
             far_dbfs=round(self.far_meter.level_dbfs, 1),
-            talking=mic.voice,
+            talking=isinstance(mic, LevelMeter) and mic.voice,
         )
+
+
+def _level(stage: Stage | None) -> float:
+    return stage.level_dbfs if isinstance(stage, LevelMeter) else FLOOR_DBFS

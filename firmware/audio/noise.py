@@ -9,10 +9,15 @@ delayed, so the far end hears no jump), and reports the fault once through `on_f
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from firmware.audio.frames import FRAME_BYTES
+from firmware.audio.frames import FRAME_BYTES, SAMPLE_BYTES
+
+with warnings.catch_warnings():  # stdlib up to 3.12, the audioop-lts package from 3.13
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,12 @@ def engine_delay(ns_level: int) -> int:
 class NoiseSuppressor:
     """Stage: WebRTC noise suppression (level 1–4, 0 = off) and AGC (target dBFS 1–31, 0 = off).
 
+    `mix` is the share of the engine's output in what is sent, the rest being the input
+    delayed to match (1.0 = processed only). Mixing some of the input back bounds the
+    suppression (0.5 keeps the noise at least 6 dB down) but keeps WebRTC from smearing
+    speech in noise it does not model (typing, babble): see docs/audio.md for the numbers.
+    With AGC on, `mix` is ignored (the input part would not be level-controlled).
+
     With both off the engine is not run at all (a true pass-through, no delay). Never raises
     from `start` or `process`: an engine that fails to load or raises is dropped, the audio
     passes (delay kept), `fault` holds the reason and `on_fault` is called once.
@@ -60,18 +71,22 @@ class NoiseSuppressor:
         agc_dbfs: int = 0,
         engine_factory: EngineFactory = webrtc_engine,
         on_fault: Callable[[str], None] | None = None,
+        mix: float = 1.0,
     ) -> None:
         if not 0 <= ns_level <= 4:
             raise ValueError(f"noise suppression level {ns_level}: expected 0 to 4")
         if not 0 <= agc_dbfs <= 31:
             raise ValueError(f"AGC target {agc_dbfs} dBFS: expected 0 (off) to 31")
+        if not 0.0 < mix <= 1.0:
+            raise ValueError(f"noise suppression mix {mix}: expected more than 0, at most 1")
+        self.mix = 1.0 if agc_dbfs else mix
         self.ns_level = ns_level
         self.agc_dbfs = agc_dbfs
         self._factory = engine_factory
         self._on_fault = on_fault
         self._engine: Engine | None = None
         self._delay = engine_delay(ns_level) if (ns_level or agc_dbfs) else 0
-        self._hold = bytes(self._delay * 2)  # delay line used while failing open
+        self._hold = bytes(self._delay * 2)  # the input, delayed as the engine delays it
         self.fault: str | None = None
         self.faults = 0
         self.is_speech = False
@@ -104,10 +119,21 @@ class NoiseSuppressor:
                 if len(out) != FRAME_BYTES:
                     raise ValueError(f"engine returned {len(out)} bytes")
                 self.is_speech = bool(result.is_speech)
-                return out
+                if self.mix >= 1.0:
+                    return out
+                dry = self._delayed(frame)
+                return audioop.add(
+                    audioop.mul(out, SAMPLE_BYTES, self.mix),
+                    audioop.mul(dry, SAMPLE_BYTES, 1.0 - self.mix),
+                    SAMPLE_BYTES,
+                )
             except Exception as exc:
                 self._engine = None
                 self._fail(f"noise suppression engine failed: {exc!r}")
+        return self._delayed(frame)
+
+    def _delayed(self, frame: bytes) -> bytes:
+        """`frame` delayed by the engine's delay (the dry signal, aligned with the wet)."""
         if not self._hold:
             return frame
         buf = self._hold + frame

@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 
 DEFAULT_NS_LEVEL = 2  # chosen from the quality benchmark: see docs/audio.md
+DEFAULT_NS_MIX = 0.5  # share of the engine's output in what is sent (same source)
 MAX_NS_LEVEL = 4
 MAX_AGC_DBFS = 31
 
@@ -32,20 +33,25 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class NoisePolicy:
-    """Site-wide settings: suppression on/off, its level 1–4, AGC target dBFS (0 = off).
+    """Site-wide settings: suppression on/off, its level 1–4, AGC target dBFS (0 = off),
+    and `mix`, the share of suppressed signal sent (the rest is the original, delayed).
 
-    Raises `PolicyError` for a level outside 0–4 or an AGC target outside 0–31.
+    Raises `PolicyError` for a level outside 0–4, an AGC target outside 0–31 or a mix
+    outside (0, 1].
     """
 
     suppression: bool = True
     level: int = DEFAULT_NS_LEVEL
     agc_dbfs: int = 0
+    mix: float = DEFAULT_NS_MIX
 
     def __post_init__(self) -> None:
         if not 0 <= self.level <= MAX_NS_LEVEL:
             raise PolicyError(f"noise suppression level {self.level}: expected 0 to 4")
         if not 0 <= self.agc_dbfs <= MAX_AGC_DBFS:
             raise PolicyError(f"AGC target {self.agc_dbfs} dBFS: expected 0 (off) to 31")
+        if not 0.0 < self.mix <= 1.0:
+            raise PolicyError(f"noise suppression mix {self.mix}: expected more than 0, at most 1")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class CallAudioSettings:
     ns_level: int
     agc_dbfs: int
     policy_version: int
+    ns_mix: float = 1.0
 
     @property
     def suppression(self) -> bool:
@@ -92,6 +99,7 @@ class SitePolicy:
         suppression: bool | None = None,
         level: int | None = None,
         agc_dbfs: int | None = None,
+        mix: float | None = None,
     ) -> NoisePolicy:
         """Change the site policy (administrator only); returns the new policy."""
         if by is not Role.ADMIN:
@@ -105,6 +113,7 @@ class SitePolicy:
             suppression=p.suppression if suppression is None else suppression,
             level=p.level if level is None else level,
             agc_dbfs=p.agc_dbfs if agc_dbfs is None else agc_dbfs,
+            mix=p.mix if mix is None else mix,
         )
         if new != self._policy:
             self._policy = new
@@ -117,4 +126,5 @@ class SitePolicy:
             ns_level=p.level if p.suppression else 0,
             agc_dbfs=p.agc_dbfs,
             policy_version=self._version,
+            ns_mix=p.mix,
         )

@@ -6,11 +6,12 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from firmware.audio.backend import AudioBackend, AudioDeviceError, describe_devices, open_backend
-from firmware.audio.policy import CallAudioSettings, NoisePolicy, PolicyError
+from firmware.audio.policy import NoisePolicy, PolicyError, SitePolicy
 from firmware.config import ConfigError, load_config
 from firmware.config.audio import AudioConfig
 from firmware.errors import CommandError
@@ -62,6 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--ns-level", type=int, metavar="N", help="noise suppression 0 (off) to 4 (strongest)"
     )
     pp.add_argument("--agc", type=int, metavar="DBFS", help="AGC target 1–31 dBFS (0 = off)")
+    pp.add_argument(
+        "--ns-mix",
+        type=float,
+        metavar="F",
+        help="share of suppressed signal sent, the rest the original (0 < F ≤ 1)",
+    )
     pp.add_argument("--json", action="store_true", help="print the report as one JSON object")
     pp.set_defaults(func=run_process)
 
@@ -170,16 +177,15 @@ def run_process(args: argparse.Namespace) -> int:
     policy = _config(args.config).policy() if args.config else NoisePolicy()
     try:
         if args.ns_level is not None:
-            policy = NoisePolicy(args.ns_level > 0, args.ns_level or policy.level, policy.agc_dbfs)
+            level = args.ns_level or policy.level
+            policy = replace(policy, suppression=args.ns_level > 0, level=level)
         if args.agc is not None:
-            policy = NoisePolicy(policy.suppression, policy.level, args.agc)
+            policy = replace(policy, agc_dbfs=args.agc)
+        if args.ns_mix is not None:
+            policy = replace(policy, mix=args.ns_mix)
     except PolicyError as exc:
         raise CommandError(str(exc), 2) from None
-    settings = CallAudioSettings(
-        ns_level=policy.level if policy.suppression else 0,
-        agc_dbfs=policy.agc_dbfs,
-        policy_version=0,
-    )
+    settings = SitePolicy(policy).settings_for_new_call()
     try:
         wav = read_wav(args.input)
     except WavError as exc:
@@ -198,6 +204,7 @@ def run_process(args: argparse.Namespace) -> int:
         "frames": wav.frames,
         "ns_level": settings.ns_level,
         "agc_dbfs": settings.agc_dbfs,
+        "ns_mix": settings.ns_mix,
         "delay_samples": result.delay,
         "delay_ms": round(1000.0 * result.delay / rate, 3),
         "engine_fault": result.engine_fault,
@@ -207,7 +214,7 @@ def run_process(args: argparse.Namespace) -> int:
     else:
         print(
             f"{args.output}: {wav.frames} frames, {rate} Hz, {wav.format.channels} ch, "
-            f"noise suppression level {settings.ns_level}, "
+            f"noise suppression level {settings.ns_level} (mix {settings.ns_mix:g}), "
             f"AGC {settings.agc_dbfs or 'off'}"
         )
         print(f"delay: {result.delay} samples ({report['delay_ms']} ms)")

@@ -6,6 +6,7 @@ backend = "pyaudio"            # "fake" on the simulated board
 noise_suppression = true       # site-wide; agents cannot turn it off (seed 002)
 ns_level = 2                   # 1 (mild) … 4 (strongest); 0 = high-pass filter only
 agc_dbfs = 0                   # AGC target level in dBFS below full scale; 0 = off
+ns_mix = 0.5                   # share of suppressed signal sent; the rest is the original
 
 [audio.headset_mic]            # each device: name, ALSA id (hw:1,0), #index or "default"
 name = "Jabra"                 # rate defaults to 16000 (ALSA's plug layer converts);
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from firmware.audio.backend import DeviceSpec
 from firmware.audio.frames import StreamFormat
-from firmware.audio.policy import DEFAULT_NS_LEVEL, NoisePolicy
+from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, NoisePolicy
 
 
 class _Strict(BaseModel):
@@ -49,6 +50,7 @@ class AudioConfig(_Strict):
     noise_suppression: bool = True
     ns_level: int = Field(DEFAULT_NS_LEVEL, ge=0, le=4)
     agc_dbfs: int = Field(0, ge=0, le=31)
+    ns_mix: float = Field(DEFAULT_NS_MIX, gt=0.0, le=1.0)
     buffer_ms: float = Field(10.0, gt=0, le=100)
     queue_buffers: int = Field(8, ge=1, le=100)
     prefill_buffers: int = Field(1, ge=1, le=4)
@@ -56,5 +58,8 @@ class AudioConfig(_Strict):
 
     def policy(self) -> NoisePolicy:
         return NoisePolicy(
-            suppression=self.noise_suppression, level=self.ns_level, agc_dbfs=self.agc_dbfs
+            suppression=self.noise_suppression,
+            level=self.ns_level,
+            agc_dbfs=self.agc_dbfs,
+            mix=self.ns_mix,
         )

@@ -44,7 +44,11 @@ def test_process_text_report_and_options(
     args = ["audio", "process", str(tmp_path / "in.wav"), str(tmp_path / "o.wav")]
     assert main([*args, "--ns-level", "0", "--agc", "9"]) == 0
     out = capsys.readouterr().out
-    assert "noise suppression level 0, AGC 9" in out and "delay: 0 samples (0.0 ms)" in out
+    assert "noise suppression level 0 (mix 0.5), AGC 9" in out
+    assert "delay: 0 samples (0.0 ms)" in out
+    assert main([*args, "--ns-level", "4", "--ns-mix", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "level 4 (mix 1), AGC off" in out and "delay: 96 samples (6.0 ms)" in out
 
 
 def test_process_takes_the_site_level_from_the_config(
@@ -63,6 +67,7 @@ def test_process_takes_the_site_level_from_the_config(
         ([], b"not audio", "not a WAV file"),
         (["--ns-level", "7"], None, "level 7: expected 0 to 4"),
         (["--agc", "40"], None, "AGC target 40 dBFS"),
+        (["--ns-mix", "0"], None, "mix 0.0: expected more than 0"),
     ],
 )
 def test_process_rejects_bad_input_with_status_2(

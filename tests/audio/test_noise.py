@@ -108,7 +108,28 @@ def test_engine_returning_a_wrong_size_counts_as_a_failure() -> None:
     assert stage.fault is not None and "100 bytes" in stage.fault
 
 
-@pytest.mark.parametrize("level,agc", [(5, 0), (-1, 0), (2, 32)])
-def test_levels_are_checked(level: int, agc: int) -> None:
-    with pytest.raises(ValueError, match="expected 0"):
-        NoiseSuppressor(level, agc)
+class Silencer:
+    """An engine that suppresses everything, so the output is the dry part alone."""
+
+    def Process10ms(self, audio: bytes) -> Any:
+        return type("R", (), {"audio": bytes(len(audio)), "is_speech": False})()
+
+
+@pytest.mark.parametrize("mix", [0.25, 0.5, 0.9])
+def test_mix_sends_the_delayed_input_for_the_rest(mix: float) -> None:
+    stage = NoiseSuppressor(2, 0, lambda agc, level: Silencer(), mix=mix)
+    x = noise(3200, seed=20)
+    y = run(stage, x).astype(np.int32)
+    dry = np.concatenate([np.zeros(NS_DELAY_SAMPLES), x[:-NS_DELAY_SAMPLES]]) * (1 - mix)
+    assert np.max(np.abs(y - dry)) <= 1  # audioop rounds toward zero
+    assert stage.fault is None
+
+
+def test_agc_output_is_never_mixed_with_the_unlevelled_input() -> None:
+    assert NoiseSuppressor(2, 9, mix=0.5).mix == 1.0
+
+
+@pytest.mark.parametrize("level,agc,mix", [(5, 0, 1.0), (-1, 0, 1.0), (2, 32, 1.0), (2, 0, 0.0)])
+def test_settings_are_checked(level: int, agc: int, mix: float) -> None:
+    with pytest.raises(ValueError, match="expected"):
+        NoiseSuppressor(level, agc, mix=mix)

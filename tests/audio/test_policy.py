@@ -7,6 +7,7 @@ import pytest
 
 from firmware.audio.policy import (
     DEFAULT_NS_LEVEL,
+    DEFAULT_NS_MIX,
     NoisePolicy,
     PolicyError,
     Role,
@@ -58,9 +59,20 @@ def test_a_change_to_the_same_values_is_not_a_new_version() -> None:
     assert site.version == 1
 
 
-@pytest.mark.parametrize("changes", [{"level": 5}, {"level": -1}, {"agc_dbfs": 32}])
+def test_the_mix_is_a_site_setting_too() -> None:
+    site = SitePolicy()
+    assert site.settings_for_new_call().ns_mix == DEFAULT_NS_MIX
+    with pytest.raises(PolicyError):
+        site.change(Role.AGENT, mix=1.0)
+    site.change(Role.ADMIN, mix=1.0)
+    assert site.settings_for_new_call().ns_mix == 1.0
+
+
+@pytest.mark.parametrize(
+    "changes", [{"level": 5}, {"level": -1}, {"agc_dbfs": 32}, {"mix": 0.0}, {"mix": 1.5}]
+)
 def test_out_of_range_values_are_refused_and_nothing_changes(changes: dict[str, int]) -> None:
     site = SitePolicy()
-    with pytest.raises(PolicyError, match="expected 0"):
+    with pytest.raises(PolicyError, match="expected"):
         site.change(Role.ADMIN, **changes)  # type: ignore[arg-type]
     assert site.current == NoisePolicy()

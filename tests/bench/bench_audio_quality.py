@@ -3,10 +3,10 @@
 Needs the `bench` extra (pesq, pystoi, soundfile) and ../shared/audio/ (real speech and noise,
 see its PROVENANCE.md). For every utterance, noise type (fan, dishes, tap, typing, babble) and
 SNR (0, 5, 10, 15 dB) it mixes a noisy signal, runs it through `process_samples` (the live
-uplink chain) at each noise suppression level, compensates the delay the chain reports, and
+uplink chain) at each noise suppression level and mix (`ns_mix`), compensates the delay the chain reports, and
 scores PESQ-WB and ESTOI of the noisy input and of each processed output against the clean
 speech. Prints means per condition and per level, and how many conditions come out below the
-noisy input in ESTOI. Runs single-threaded (about 5 minutes for the default 8 utterances).
+noisy input in ESTOI. Runs single-threaded (about 6 minutes for the default 8 utterances on a shared 2-core box).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import soxr
 
 from firmware.audio.frames import ENGINE_RATE, StreamFormat
 from firmware.audio.offline import process_samples
-from firmware.audio.policy import DEFAULT_NS_LEVEL, CallAudioSettings
+from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, CallAudioSettings
 from firmware.audio.wavio import read_wav
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "audio"
@@ -126,11 +126,13 @@ def scores(ref: np.ndarray, deg: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--utterances", type=int, default=8, help=f"1–{len(UTTERANCES)}")
+    ap.add_argument("--mixes", default=f"1.0,{DEFAULT_NS_MIX}", help="ns_mix values to score")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write every score to this file")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"bench_audio_quality: {SHARED} not found (the shared audio set)")
+    mixes = [float(m) for m in args.mixes.split(",")]
 
     rng = np.random.default_rng(args.seed)
     speech = {p.stem: load_16k(p) for p in sorted((SHARED / "speech").glob("*.wav"))}
@@ -140,64 +142,86 @@ def main() -> None:
         "tap": load_16k(SHARED / "noise" / "speechcommands_running_tap.wav"),
     }
     fmt = StreamFormat(ENGINE_RATE, 1)
-    # results[(noise, snr)][variant] -> list of (pesq, estoi); variant "noisy" or level
+    variants = ["noisy"] + [f"L{lv}/{m:g}" for m in mixes for lv in LEVELS]
+    # results[(noise, snr)][variant] -> one (pesq, estoi) per utterance
     results: dict[tuple[str, int], dict[str, list[tuple[float, float]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    delays = {}
+    delays: dict[int, int] = {}
     started = time.monotonic()
     for target in UTTERANCES[: args.utterances]:
-        clean0 = speech[target]
         for kind in NOISES:
             for snr in SNRS:
-                noise = noise_for(kind, clean0.size, target, speech, beds, rng)
-                clean, noisy = mix(clean0, noise, snr)
+                noise = noise_for(kind, speech[target].size, target, speech, beds, rng)
+                clean, noisy = mix(speech[target], noise, snr)
                 noisy16 = np.round(noisy).astype(np.int16)
-                for level in LEVELS:
-                    settings = CallAudioSettings(ns_level=level, agc_dbfs=0, policy_version=0)
-                    r = process_samples(noisy16, fmt, settings)
-                    d = delays.setdefault(level, r.delay)
-                    out = r.samples.astype(np.float64)
-                    n = clean.size - d
-                    results[(kind, snr)][f"L{level}"].append(scores(clean[:n], out[d:]))
-                n = clean.size - max(delays.values())
-                results[(kind, snr)]["noisy"].append(scores(clean[:n], noisy16[:n].astype(float)))
+                cut = clean.size - 200  # the same span for every variant
+                cond = results[(kind, snr)]
+                cond["noisy"].append(scores(clean[:cut], noisy16[:cut].astype(np.float64)))
+                for m in mixes:
+                    for level in LEVELS:
+                        settings = CallAudioSettings(level, 0, 0, ns_mix=m)
+                        r = process_samples(noisy16, fmt, settings)
+                        d = delays.setdefault(level, r.delay)
+                        out = r.samples.astype(np.float64)[d : d + cut]
+                        cond[f"L{level}/{m:g}"].append(scores(clean[:cut], out))
         print(f"  {target}: done ({time.monotonic() - started:.0f} s)", flush=True)
-
-    variants = ["noisy"] + [f"L{lv}" for lv in LEVELS]
-    print(f"\n{args.utterances} utterances; mean PESQ-WB / ESTOI; delay compensated {delays}")
-    head = "".join(f"{v:>14}" for v in variants)
-    print(f"{'noise':<8}{'SNR':>4}{head}")
 
     def mean(cond: dict[str, list[tuple[float, float]]], v: str, i: int) -> float:
         return statistics.fmean(s[i] for s in cond[v])
 
-    worse = {v: 0 for v in variants[1:]}
-    for (kind, snr), cond in sorted(results.items(), key=lambda kv: (NOISES.index(kv[0][0]), kv[0][1])):
-        cells = "".join(f"{mean(cond, v, 0):>7.2f} /{mean(cond, v, 1):.3f}"[-14:].rjust(14) for v in variants)
-        print(f"{kind:<8}{snr:>4}{cells}")
+    print(
+        f"\n{args.utterances} utterances, mean PESQ-WB / ESTOI per condition; "
+        f"columns Lx/m = level x, mix m; delay compensated (samples): {delays}"
+    )
+    print(f"{'noise':<7}{'SNR':>4}" + "".join(f"{v:>13}" for v in variants))
+    ordered = sorted(results.items(), key=lambda kv: (NOISES.index(kv[0][0]), kv[0][1]))
+    worse = dict.fromkeys(variants[1:], 0)
+    for (kind, snr), cond in ordered:
+        cells = "".join(
+            f"{mean(cond, v, 0):.2f}/{mean(cond, v, 1):.3f}".rjust(13) for v in variants
+        )
+        print(f"{kind:<7}{snr:>4}{cells}")
         for v in variants[1:]:
             worse[v] += mean(cond, v, 1) < mean(cond, "noisy", 1)
-    print(f"{'all':<12}" + "".join(
-        f"{statistics.fmean(mean(c, v, 0) for c in results.values()):>7.2f} /"
-        f"{statistics.fmean(mean(c, v, 1) for c in results.values()):.3f}".rjust(14)
-        for v in variants
-    ))
-    print(f"{'ESTOI < noisy':<12}{'':>14}" + "".join(f"{worse[v]:>14}" for v in variants[1:]))
+    conds = list(results.values())
+    print(
+        f"{'all':<11}"
+        + "".join(
+            f"{statistics.fmean(mean(c, v, 0) for c in conds):.2f}/"
+            f"{statistics.fmean(mean(c, v, 1) for c in conds):.3f}".rjust(13)
+            for v in variants
+        )
+    )
+    print(f"{'ESTOI<noisy':<11}{'':>13}" + "".join(f"{worse[v]:>13}" for v in variants[1:]))
+    print(
+        f"{'min dESTOI':<11}{'':>13}"
+        + "".join(
+            f"{min(mean(c, v, 1) - mean(c, 'noisy', 1) for c in conds):+13.4f}"
+            for v in variants[1:]
+        )
+    )
+    print("mean PESQ-WB gain over noisy, per noise type:")
+    print(f"{'':<11}" + "".join(f"{v:>13}" for v in variants[1:]))
     for kind in NOISES:
         row = [c for (k, _), c in results.items() if k == kind]
-        gains = "  ".join(
-            f"L{lv} {statistics.fmean(mean(c, f'L{lv}', 0) - mean(c, 'noisy', 0) for c in row):+.2f}"
-            for lv in LEVELS
+        print(
+            f"{kind:<11}"
+            + "".join(
+                f"{statistics.fmean(mean(c, v, 0) - mean(c, 'noisy', 0) for c in row):+13.2f}"
+                for v in variants[1:]
+            )
         )
-        print(f"PESQ gain over noisy, {kind:<7}: {gains}")
-    print(f"default level (firmware.audio.policy.DEFAULT_NS_LEVEL): {DEFAULT_NS_LEVEL}; "
-          f"conditions below noisy ESTOI at it: {worse[f'L{DEFAULT_NS_LEVEL}']} of {len(results)}")
+    default = f"L{DEFAULT_NS_LEVEL}/{DEFAULT_NS_MIX:g}"
+    if default in worse:
+        print(
+            f"default {default}: {worse[default]} of {len(conds)} conditions below the "
+            "noisy input in ESTOI"
+        )
     print(f"took {time.monotonic() - started:.0f} s")
     if args.json:
-        args.json.write_text(
-            json.dumps({f"{k}/{s}": dict(c) for (k, s), c in results.items()}, indent=1)
-        )
+        dump = {f"{k}/{s}": dict(c) for (k, s), c in results.items()}
+        args.json.write_text(json.dumps(dump, indent=1))
 
 
 if __name__ == "__main__":

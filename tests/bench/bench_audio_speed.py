@@ -2,7 +2,8 @@
 
 Per 10 ms frame, in the same run and on the same frames (noisy speech at 16 kHz):
 1. the bare engine: `AudioProcessor.Process10ms` alone;
-2. the uplink stage chain as the bridge runs it: meters, noise suppression, mute;
+2. the uplink stage chain as the bridge runs it: meters, noise suppression (with the
+   default mix), mute;
 3. the whole device path: 48 kHz stereo capture buffer → resampler/rechunker → chain →
    resampler → 48 kHz playback buffer.
 Goal: chain ≤ 1.3 × bare engine. Real-time factor = time per frame / 10 ms (one core).
@@ -22,7 +23,7 @@ import numpy as np
 from firmware.audio.bridge import uplink_stages
 from firmware.audio.frames import FRAME_SAMPLES, StreamFormat
 from firmware.audio.noise import webrtc_engine
-from firmware.audio.policy import CallAudioSettings
+from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, CallAudioSettings
 from firmware.audio.resample import CaptureConverter, PlaybackConverter
 from firmware.audio.stages import MuteStage, StageChain
 
@@ -46,11 +47,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=2000, help="frames per block")
     ap.add_argument("--blocks", type=int, default=7, help="alternating blocks per variant")
-    ap.add_argument("--level", type=int, default=2, help="noise suppression level")
+    ap.add_argument("--level", type=int, default=DEFAULT_NS_LEVEL, help="suppression level")
+    ap.add_argument("--mix", type=float, default=DEFAULT_NS_MIX, help="ns_mix")
     args = ap.parse_args()
 
     frames = frames_of_noisy_speech(args.frames)
-    settings = CallAudioSettings(ns_level=args.level, agc_dbfs=0, policy_version=0)
+    settings = CallAudioSettings(args.level, 0, 0, ns_mix=args.mix)
     bare = webrtc_engine(0, args.level)
     chain = StageChain(uplink_stages(settings, MuteStage()))
     chain.start()
@@ -73,7 +75,10 @@ def main() -> None:
         results["device"].append(per_frame_us(device_path, device_buffers))
     med = {k: statistics.median(v) for k, v in results.items()}
 
-    print(f"noise suppression level {args.level}, {args.blocks} × {args.frames} frames of 10 ms")
+    print(
+        f"noise suppression level {args.level}, mix {args.mix:g}, "
+        f"{args.blocks} × {args.frames} frames of 10 ms"
+    )
     print(f"{'variant':<34}{'µs/frame':>10}{'× bare':>9}{'RTF':>10}")
     names = {
         "bare": "bare AudioProcessor.Process10ms",
