@@ -67,6 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     dp = hs.add_parser("describe", help="the telephony controls of a descriptor file, as JSON")
     dp.add_argument("file", type=Path, metavar="FILE", help="descriptor as hex bytes")
+    dp.add_argument(
+        "--collections",
+        action="store_true",
+        help="also list the top-level collections and which one was selected",
+    )
     dp.set_defaults(func=run_describe)
 
     rp = hs.add_parser("replay", help="run the handshake on a fake device")
@@ -106,13 +111,16 @@ def _parse(path: Path, data: bytes) -> ReportDescriptor:
         raise CommandError(f"{path}: not a usable report descriptor: {exc}", status=2) from None
 
 
-def describe(desc: ReportDescriptor) -> dict[str, Any]:
-    """The `hid describe` JSON object (DESIGN.md 3), plus the top-level collections."""
+def describe(desc: ReportDescriptor, collections: bool = False) -> dict[str, Any]:
+    """The `hid describe` JSON object, exactly as DESIGN.md 3 gives it; with `collections`,
+    also the top-level collections (an addition, so it is asked for)."""
     telephony = find_telephony(desc)
-    return {
+    out: dict[str, Any] = {
         "telephony": telephony is not None,
         "controls": [c.as_json() for c in telephony.controls] if telephony else [],
-        "collections": [
+    }
+    if collections:
+        out["collections"] = [
             {
                 "usage_page": c.usage.page if c.usage else None,
                 "usage": c.usage.id if c.usage else None,
@@ -120,13 +128,13 @@ def describe(desc: ReportDescriptor) -> dict[str, Any]:
             }
             for c in desc.collections
             if c.parent is None
-        ],
-    }
+        ]
+    return out
 
 
 def run_describe(args: argparse.Namespace) -> int:
     desc = _parse(args.file, read_descriptor_file(args.file))
-    print(json.dumps(describe(desc)))
+    print(json.dumps(describe(desc, args.collections)))
     return 0
 
 
