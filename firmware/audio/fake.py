@@ -119,6 +119,7 @@ class FakeStream:
     closed: bool = False
     error: str | None = None
     callbacks: int = 0
+    xruns: int = 0  # what PortAudio would flag; tests set it
     _thread: threading.Thread | None = None
 
     @property

@@ -46,6 +46,8 @@ class LaneStats:
     - dropped: processed buffers discarded because the playback side did not take them.
     - stage_errors: frames a failing stage let through unprocessed.
     - restarts: streams reopened after device loss.
+    - device_xruns: over/underflows the sound system itself reported to the callbacks
+      (PortAudio's status flags; the device ran out of buffer before we were called).
     - latency_ms: buffers in flight plus what converters and stages hold, plus one device
       buffer each side.
     """
@@ -59,6 +61,7 @@ class LaneStats:
     dropped: int
     stage_errors: int
     restarts: int
+    device_xruns: int
     device_error: str | None
     latency_ms: float
 
@@ -109,6 +112,7 @@ class Lane:
         self._thread: threading.Thread | None = None
         self.buffers = self.frames = self.overruns = self.underruns = self.dropped = 0
         self.stage_errors = self.restarts = 0
+        self._xruns = 0  # of streams already closed
         self.device_error: str | None = None
 
     # -- callbacks: sound-system thread, never block -------------------------------------
@@ -181,9 +185,6 @@ class Lane:
     def running(self) -> bool:
         return all(s is not None and s.active for s in self._streams.values())
 
-    def stream(self, direction: Direction) -> AudioStream | None:
-        return self._streams[direction]
-
     def latency_ms(self) -> float:
         src, dst = self.source.format, self.sink.format
         queued = self._in_q.qsize() * self.in_frames / src.rate
@@ -203,6 +204,8 @@ class Lane:
             dropped=self.dropped,
             stage_errors=self.stage_errors,
             restarts=self.restarts,
+            device_xruns=self._xruns
+            + sum(getattr(st, "xruns", 0) for st in self._streams.values() if st is not None),
             device_error=self.device_error,
             latency_ms=round(self.latency_ms(), 2),
         )
@@ -248,20 +251,6 @@ class Lane:
                 except queue.Full:
                     self.dropped += 1
 
-    def process_pending(self) -> int:
-        """Run the worker's job on everything queued, in the caller's thread; return buffers.
-
-        For tests and tools that drive a lane without its thread (never while it runs).
-        """
-        done = 0
-        while True:
-            try:
-                data = self._in_q.get_nowait()
-            except queue.Empty:
-                return done
-            self._work(data)
-            done += 1
-
     # -- device loss and return ------------------------------------------------------------
 
     def _supervise(self, now: float) -> None:
@@ -272,6 +261,7 @@ class Lane:
                 spec = self.source if direction == "input" else self.sink
                 self.device_error = f"{spec.name}: {reason}"
                 log.warning("audio %s: %s; will reopen when it returns", self.name, reason)
+                self._xruns += getattr(stream, "xruns", 0)
                 stream.close()
                 self._streams[direction] = None
                 self._retry_at = now

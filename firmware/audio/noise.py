@@ -53,7 +53,7 @@ class NoiseSuppressor:
 
     `mix` is the share of the engine's output in what is sent, the rest being the input
     delayed to match (1.0 = processed only). Mixing some of the input back bounds the
-    suppression (0.5 keeps the noise at least 6 dB down) but keeps WebRTC from smearing
+    suppression (with 0.5 the noise comes down by 6 dB at most) but keeps WebRTC from smearing
     speech in noise it does not model (typing, babble): see docs/audio.md for the numbers.
     With AGC on, `mix` is ignored (the input part would not be level-controlled).
 
@@ -80,6 +80,7 @@ class NoiseSuppressor:
         if not 0.0 < mix <= 1.0:
             raise ValueError(f"noise suppression mix {mix}: expected more than 0, at most 1")
         self.mix = 1.0 if agc_dbfs else mix
+        self._dry_gain = 1.0 - self.mix
         self.ns_level = ns_level
         self.agc_dbfs = agc_dbfs
         self._factory = engine_factory
@@ -119,12 +120,11 @@ class NoiseSuppressor:
                 if len(out) != FRAME_BYTES:
                     raise ValueError(f"engine returned {len(out)} bytes")
                 self.is_speech = bool(result.is_speech)
-                if self.mix >= 1.0:
+                if self._dry_gain == 0.0:
                     return out
-                dry = self._delayed(frame)
                 return audioop.add(
                     audioop.mul(out, SAMPLE_BYTES, self.mix),
-                    audioop.mul(dry, SAMPLE_BYTES, 1.0 - self.mix),
+                    audioop.mul(self._delayed(frame), SAMPLE_BYTES, self._dry_gain),
                     SAMPLE_BYTES,
                 )
             except Exception as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-DEFAULT_NS_LEVEL = 2  # chosen from the quality benchmark: see docs/audio.md
+DEFAULT_NS_LEVEL = 1  # the strongest setting no benchmark condition loses ESTOI at: docs/audio.md
 DEFAULT_NS_MIX = 0.5  # share of the engine's output in what is sent (same source)
 MAX_NS_LEVEL = 4
 MAX_AGC_DBFS = 31

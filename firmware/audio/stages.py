@@ -70,19 +70,26 @@ class MuteStage:
 
 def frame_dbfs(frame: bytes) -> float:
     """RMS level of one frame in dBFS (a full-scale square wave reads 0; silence -96)."""
-    rms = audioop.rms(frame, SAMPLE_BYTES)
-    if rms <= 0:
-        return FLOOR_DBFS
-    return max(FLOOR_DBFS, 20.0 * math.log10(rms / FULL_SCALE))
+    return _dbfs(audioop.rms(frame, SAMPLE_BYTES))
+
+
+def _dbfs(rms: float) -> float:
+    return FLOOR_DBFS if rms <= 0 else max(FLOOR_DBFS, 20.0 * math.log10(rms / FULL_SCALE))
+
+
+def _rms_at(dbfs: float) -> float:
+    return FULL_SCALE * 10 ** (dbfs / 20)
 
 
 class LevelMeter:
     """Measures each frame's RMS level and decides voice activity; passes audio unchanged.
 
-    Readings: `level_dbfs` (last frame), `peak_dbfs` (highest since `reset_peak`), `voice`
-    (speech now), `voice_frames` and `frames` (counts). Voice activity is an energy detector
-    against a tracked noise floor: a frame counts as voice when it is `margin_db` above the
-    floor and above `min_dbfs`, with a `hangover` of frames so word gaps do not flicker.
+    Readings: `level_dbfs` (last frame), `peak_dbfs` (highest since `reset_peak`),
+    `noise_floor_dbfs`, `voice` (speech now), `voice_frames` and `frames` (counts). Voice
+    activity is an energy detector against a tracked noise floor: a frame counts as voice
+    when it is `margin_db` above the floor and above `min_dbfs`, with a `hangover` of frames
+    so word gaps do not flicker. The per-frame work stays in linear RMS (no logarithm): it
+    runs on every frame of every call.
     """
 
     delay = 0
@@ -95,22 +102,35 @@ class LevelMeter:
         hangover: int = 20,
     ) -> None:
         self.name = name
-        self.margin_db = margin_db
-        self.min_dbfs = min_dbfs
         self.hangover = hangover
+        self._margin = 10 ** (margin_db / 20)
+        self._min_rms = _rms_at(min_dbfs)
+        self._rise = 10 ** (0.01 / 20)  # the floor rises 0.01 dB a frame (1 dB/s)
         self.reset()
 
     def reset(self) -> None:
-        self.level_dbfs = FLOOR_DBFS
-        self.peak_dbfs = FLOOR_DBFS
-        self.noise_floor_dbfs = -70.0
+        self._rms = 0.0
+        self._peak = 0.0
+        self._floor = _rms_at(-70.0)
         self.voice = False
         self.frames = 0
         self.voice_frames = 0
         self._hold = 0
 
+    @property
+    def level_dbfs(self) -> float:
+        return _dbfs(self._rms)
+
+    @property
+    def peak_dbfs(self) -> float:
+        return _dbfs(self._peak)
+
+    @property
+    def noise_floor_dbfs(self) -> float:
+        return _dbfs(self._floor)
+
     def reset_peak(self) -> None:
-        self.peak_dbfs = FLOOR_DBFS
+        self._peak = 0.0
 
     def start(self) -> None:
         pass
@@ -119,24 +139,23 @@ class LevelMeter:
         pass
 
     def process(self, frame: bytes) -> bytes:
-        level = frame_dbfs(frame)
-        self.level_dbfs = level
-        if level > self.peak_dbfs:
-            self.peak_dbfs = level
-        floor = self.noise_floor_dbfs
-        # The floor falls fast and rises slowly (about 1 dB/s), so speech does not lift it.
-        floor = level if level < floor else floor + 0.01
-        self.noise_floor_dbfs = floor
-        if level > self.min_dbfs and level > floor + self.margin_db:
+        rms = audioop.rms(frame, SAMPLE_BYTES)
+        self._rms = rms
+        if rms > self._peak:
+            self._peak = rms
+        # The floor falls at once and rises slowly, so speech does not lift it.
+        floor = self._floor
+        self._floor = floor = rms if rms < floor else floor * self._rise
+        if rms > self._min_rms and rms > floor * self._margin:
             self._hold = self.hangover
             self.voice = True
+            self.voice_frames += 1
         elif self._hold:
             self._hold -= 1
-            self.voice = True
+            self.voice_frames += 1
         else:
             self.voice = False
         self.frames += 1
-        self.voice_frames += self.voice
         return frame
 
 

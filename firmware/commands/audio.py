@@ -60,14 +60,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pp.add_argument("output", type=Path, metavar="OUT.wav")
     pp.add_argument("--config", type=Path, help="take the site policy from this configuration")
     pp.add_argument(
-        "--ns-level", type=int, metavar="N", help="noise suppression 0 (off) to 4 (strongest)"
+        "--ns-level",
+        type=int,
+        metavar="N",
+        help="noise suppression 0 (off) to 4 (strongest); default: the site policy (1)",
     )
     pp.add_argument("--agc", type=int, metavar="DBFS", help="AGC target 1–31 dBFS (0 = off)")
     pp.add_argument(
         "--ns-mix",
         type=float,
         metavar="F",
-        help="share of suppressed signal sent, the rest the original (0 < F ≤ 1)",
+        help="share of suppressed signal sent, the rest the original (0 < F ≤ 1; default 0.5)",
     )
     pp.add_argument("--json", action="store_true", help="print the report as one JSON object")
     pp.set_defaults(func=run_process)

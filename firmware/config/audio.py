@@ -4,7 +4,7 @@
 [audio]
 backend = "pyaudio"            # "fake" on the simulated board
 noise_suppression = true       # site-wide; agents cannot turn it off (seed 002)
-ns_level = 2                   # 1 (mild) … 4 (strongest); 0 = high-pass filter only
+ns_level = 1                   # 1 (mild) … 4 (strongest); 0 = none
 agc_dbfs = 0                   # AGC target level in dBFS below full scale; 0 = off
 ns_mix = 0.5                   # share of suppressed signal sent; the rest is the original
 

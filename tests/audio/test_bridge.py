@@ -14,7 +14,7 @@ from firmware.audio.bridge import AudioBridge, BridgeDevices
 from firmware.audio.fake import FakeAudioBackend, FakeDevice, FakeStream, Noise, Tone
 from firmware.audio.frames import StreamFormat
 from firmware.audio.noise import NS_DELAY_SAMPLES
-from firmware.audio.policy import Role, SitePolicy
+from firmware.audio.policy import DEFAULT_NS_LEVEL, Role, SitePolicy
 from firmware.audio.stages import MuteStage, StageChain
 from tests.audio.signals import wait_until
 
@@ -73,6 +73,8 @@ def test_uplink_moves_exact_buffers_from_headset_to_line(
     st = bridge.stats().uplink
     assert (st.frames, st.overruns, st.dropped) == (50, 0, 46)  # only 4 fit the out queue
     assert st.underruns == 1 and st.running  # the 5th pull found nothing ready
+    line.xruns = 3  # PortAudio flagged an output underflow three times
+    assert bridge.stats().uplink.device_xruns == 3
     assert bridge.stats().mic_dbfs == pytest.approx(-20.0, abs=0.5)
 
 
@@ -119,6 +121,12 @@ def test_callback_never_blocks_when_the_worker_stalls(backend: FakeAudioBackend)
         t.join(timeout=30)
         assert not t.is_alive(), "the capture callback blocked on a stalled worker"
         assert b.uplink.overruns == 100 - 8  # the queue holds 8, the rest are counted
+        line = stream(backend, LINE, "output")
+        t = threading.Thread(target=line.pull, args=(20,))
+        t.start()
+        t.join(timeout=30)
+        assert not t.is_alive(), "the playback callback blocked on a stalled worker"
+        assert len(line.recorded) == 20 * 320 and not any(line.recorded)  # silence
         gate.set()
         wait_until(lambda: b.uplink.frames == 9)
     finally:
@@ -168,9 +176,9 @@ def test_policy_applies_at_call_start_only(backend: FakeAudioBackend) -> None:
     b = AudioBridge(backend, devices(), site)
     b.start()
     try:
-        assert b.start_call().ns_level == 2 and b.stats().noise_active
+        assert b.start_call().ns_level == DEFAULT_NS_LEVEL and b.stats().noise_active
         site.change(Role.ADMIN, suppression=False)
-        assert b.stats().settings.ns_level == 2  # the call in progress keeps it
+        assert b.stats().settings.ns_level == DEFAULT_NS_LEVEL  # the call in progress keeps it
         settings = b.start_call()
         assert settings.ns_level == 0
         feed(stream(backend, HEADSET, "input"), b, 1)  # the worker swaps between frames

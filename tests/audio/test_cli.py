@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from firmware.audio.frames import StreamFormat
+from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX
 from firmware.audio.wavio import read_wav, write_wav
 from firmware.cli import main
 from tests.audio.signals import noise
@@ -32,7 +33,8 @@ def test_process_writes_the_input_format_and_reports_the_delay(
     rc = main(["audio", "process", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--json"])
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["delay_samples"] == 265 and report["ns_level"] == 2
+    assert report["delay_samples"] == 265 and report["ns_level"] == DEFAULT_NS_LEVEL
+    assert report["ns_mix"] == DEFAULT_NS_MIX
     out = read_wav(tmp_path / "out.wav")
     assert out.format == StreamFormat(44_100, 2) and out.samples.size == x.size
 

@@ -48,6 +48,9 @@ def test_voice_activity_follows_a_talk_spurt_with_hangover() -> None:
     assert after[:5] == [True] * 5 and not any(after[5:])
     assert meter.frames == 100 + 30 + 10 and meter.voice_frames == 35
     assert meter.peak_dbfs == pytest.approx(-20.0, abs=0.3)
+    assert meter.noise_floor_dbfs < -55.0  # speech did not lift the floor
+    meter.reset_peak()
+    assert meter.peak_dbfs == -96.0
 
 
 def test_meter_passes_audio_unchanged() -> None:

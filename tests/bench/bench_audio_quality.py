@@ -12,6 +12,7 @@ noisy input in ESTOI. Runs single-threaded (about 6 minutes for the default 8 ut
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import statistics
 import time
@@ -131,7 +132,14 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write every score to this file")
     args = ap.parse_args()
     if not SHARED.is_dir():
-        raise SystemExit(f"bench_audio_quality: {SHARED} not found (the shared audio set)")
+        print(f"bench_audio_quality: skipped, {SHARED} not found (the shared audio set)")
+        return
+    missing = [m for m in ("pesq", "pystoi", "soundfile") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(
+            f"bench_audio_quality: skipped, needs {', '.join(missing)}: pip install -e '.[bench]'"
+        )
+        return
     mixes = [float(m) for m in args.mixes.split(",")]
 
     rng = np.random.default_rng(args.seed)
