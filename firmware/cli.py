@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("firmware.commands.demo", "replay an example agent day with a live timeline"),
     ("firmware.commands.replay", "run an event script through the ACD core"),
     ("firmware.commands.journal", "inspect a journal database"),
+    ("firmware.commands.stats", "service level and abandon rate per queue, from a journal"),
     ("firmware.commands.audio", "audio path: devices, live levels, noise suppression on WAVs"),
     ("firmware.commands.hid", "USB headsets: list, monitor, describe, replay the handshake"),
     ("firmware.commands.leds", "indicators: light every LED and busylight in turn, or show them"),

@@ -27,6 +27,7 @@ HARDWARE_MODULES = (
 PURE_CORES = (
     "firmware.acd.core",
     "firmware.acd.params",
+    "firmware.acd.stats",
     "firmware.acd.status_table",
     "firmware.audio.frames",
     "firmware.audio.stages",

@@ -17,12 +17,28 @@ import heapq
 import math
 
 from firmware.acd import events as ev
+from firmware.acd.callbacks import callback_due, callback_failed, dial_callback
 from firmware.acd.eligibility import pick, refresh
-from firmware.acd.handlers import HANDLERS, Rejected
+from firmware.acd.handlers import HANDLERS
 from firmware.acd.params import AcdParams
 from firmware.acd.records import Record
-from firmware.acd.state import AcdState, QueueRt, Timer, blank_state, state_hash
-from firmware.acd.transitions import Step, change_status, fail_offer, finish_pending_logout
+from firmware.acd.state import (
+    CALL_TIMERS,
+    AcdState,
+    QueueRt,
+    Timer,
+    blank_state,
+    lines_full,
+    state_hash,
+)
+from firmware.acd.transitions import (
+    Rejected,
+    Step,
+    change_status,
+    end_orphans,
+    fail_offer,
+    finish_pending_logout,
+)
 
 __all__ = [
     "AcdState",
@@ -43,6 +59,14 @@ def copy_state(state: AcdState) -> AcdState:
 
 def _timer_is_live(state: AcdState, timer: Timer) -> bool:
     deadline, _, kind, agent_id = timer
+    if kind in CALL_TIMERS:
+        call = state.calls.get(agent_id)
+        if call is None:
+            return False
+        if kind == "recording":
+            return call.rec_resume_at == deadline
+        wanted = "scheduled" if kind == "callback_due" else "dialing"
+        return call.state == wanted and call.due == deadline
     agent = state.agents[agent_id]
     if kind == "ring":
         return agent.offer is not None and agent.offer_t + state.params.ring_timeout == deadline
@@ -84,6 +108,15 @@ def next_deadline(state: AcdState) -> float:
 
 def _fire_timer(step: Step, timer: Timer) -> None:
     _, _, kind, agent_id = timer
+    if kind in CALL_TIMERS:
+        call = step.state.calls[agent_id]
+        if kind == "recording":
+            step.emit("RECORDING_RESUMED", agent=call.agent, call=call.id, origin="system")
+        elif kind == "callback_due":
+            callback_due(step, call)
+        else:
+            callback_failed(step, call, "no_answer")  # the customer did not answer
+        return
     agent = step.state.agents[agent_id]
     if kind == "ring":
         fail_offer(step, agent, "NO_ANSWER")
@@ -99,19 +132,28 @@ def _settle(step: Step) -> None:
     """Overflow what is due, then distribute: waiting calls in global rank order, each to
     the best eligible agent of its queue."""
     state = step.state
+    if state.orphans:
+        end_orphans(step)
     for queue in state.queues.values():
         while (due := _overflow_due(queue, state.now)) is not None and due[0] <= state.now:
             step.emit("CALL_OVERFLOW", call=queue.by_age[0][1], reason=due[1])
     while True:
         best: QueueRt | None = None
+        full = state.params.max_calls > 0 and lines_full(state)
         for queue in state.queues.values():
             if (queue.waiting and queue.eligible) and (
                 best is None or queue.waiting[0] < best.waiting[0]
             ):
+                if full and state.calls[queue.waiting[0][2]].kind == "callback":
+                    continue  # no line to dial it on: it waits (and holds its rank)
                 best = queue
         if best is None:
             return
         call_id = best.waiting[0][2]
+        call = state.calls[call_id]
+        if call.kind == "callback":
+            dial_callback(step, call, pick(best)[0])
+            continue
         for agent_id in pick(best):
             step.emit("OFFER_STARTED", agent=agent_id, call=call_id)
 

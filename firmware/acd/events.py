@@ -7,27 +7,21 @@ with the error code the REJECTED record carries (ERR_MALFORMED, ERR_UNKNOWN_EVEN
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
-ORIGINS = ("user", "supervisor")
+from firmware.acd.event_fields import ORIGINS as ORIGINS
+from firmware.acd.event_fields import Event as Event
+from firmware.acd.event_fields import EventError as EventError
+from firmware.acd.event_fields import bool_field as _bool
+from firmware.acd.event_fields import by_field as _by
+from firmware.acd.event_fields import call_id_field as _call_id
+from firmware.acd.event_fields import priority_field as _priority
+from firmware.acd.event_fields import str_field as _str
+from firmware.acd.events_calls import *  # noqa: F403  (the in-call and callback events)
+from firmware.acd.events_calls import NAMES_CALLS, PARSERS_CALLS
+
 SETTABLE_STATUSES = ("ready", "withdrawn", "unavailable")
-
-
-class EventError(ValueError):
-    """An event the core cannot take: `code` is the REJECTED error, the message its detail."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Base of every event. `line` is where it came from (script line), for REJECTED records."""
-
-    line: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,41 +124,6 @@ class Invalid(Event):
     detail: str
 
 
-def _str(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise EventError("ERR_MALFORMED", f"{key!r} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _bool(obj: dict[str, Any], key: str, default: bool | None = None) -> bool:
-    value = obj.get(key, default)
-    if not isinstance(value, bool):
-        raise EventError("ERR_MALFORMED", f"{key!r} must be true or false, got {value!r}")
-    return value
-
-
-def _by(obj: dict[str, Any]) -> str:
-    by = obj.get("by", "user")
-    if by not in ORIGINS:
-        raise EventError("ERR_BAD_ORIGIN", f"'by' must be one of {', '.join(ORIGINS)}, not {by!r}")
-    return str(by)
-
-
-def _call_id(obj: dict[str, Any]) -> str:
-    call = _str(obj, "call")
-    if call.startswith("#"):
-        raise EventError("ERR_MALFORMED", f"call ids starting with '#' are reserved: {call!r}")
-    return call
-
-
-def _priority(obj: dict[str, Any]) -> int:
-    p = obj.get("priority", 0)
-    if isinstance(p, bool) or not isinstance(p, int) or not 0 <= p <= 255:
-        raise EventError("ERR_PRIORITY", f"priority must be an integer 0..255, got {p!r}")
-    return p
-
-
 def event_time(obj: Any) -> float:
     """The `t` of a script line, or EventError if it is missing or not a finite number >= 0."""
     t = obj.get("t") if isinstance(obj, dict) else None
@@ -210,6 +169,7 @@ _PARSERS: dict[str, Any] = {
     "login": lambda o, n: Login(_str(o, "agent"), _by(o), line=n),
     "device": lambda o, n: Device(_str(o, "agent"), _bool(o, "connected"), line=n),
     "advance": lambda o, n: Advance(line=n),
+    **PARSERS_CALLS,
 }
 
 EVENT_NAMES = tuple(_PARSERS)
@@ -247,6 +207,7 @@ _NAME_OF: dict[type[Event], str] = {
     Login: "login",
     Device: "device",
     Advance: "advance",
+    **NAMES_CALLS,
 }
 
 
@@ -257,6 +218,7 @@ def event_to_dict(event: Event, t: float) -> dict[str, Any]:
         raise ValueError(f"{type(event).__name__} has no script form")
     out: dict[str, Any] = {"t": t, "event": name}
     for f in fields(event):
-        if f.name != "line":
-            out[f.name] = getattr(event, f.name)
+        value = getattr(event, f.name)
+        if f.name != "line" and not (value is None and f.default is None):
+            out[f.name] = value  # an optional field left out stays out
     return out

@@ -9,26 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from firmware.acd.eligibility import refresh
+from firmware.acd.evolve_calls import APPLY_CALLS
+from firmware.acd.queueing import dequeue as _dequeue
+from firmware.acd.queueing import enqueue as _enqueue
 from firmware.acd.records import Record
 from firmware.acd.state import AcdState, Agent, Call, count_status
 
 REQUEUE_OUTCOMES = frozenset({"NO_ANSWER", "REFUSED", "CANCELLED", "UNREACHABLE"})
 FAILED_OUTCOMES = frozenset({"NO_ANSWER", "REFUSED"})
-
-
-def _dequeue(state: AcdState, call: Call) -> None:
-    if call.state == "waiting" and call.queue is not None:
-        queue = state.queues[call.queue]
-        queue.waiting.remove(call.rank)
-        queue.by_age.remove((call.t_enqueue, call.id))
-
-
-def _enqueue(state: AcdState, call: Call) -> None:
-    assert call.queue is not None
-    call.state = "waiting"
-    queue = state.queues[call.queue]
-    queue.waiting.add(call.rank)
-    queue.by_age.add((call.t_enqueue, call.id))
 
 
 def _call_enqueued(state: AcdState, r: Record) -> None:
@@ -39,12 +27,15 @@ def _call_enqueued(state: AcdState, r: Record) -> None:
 
 def _offer_started(state: AcdState, r: Record) -> None:
     call, agent = state.calls[r["call"]], state.agents[r["agent"]]
-    _dequeue(state, call)
-    call.state = "ringing"
+    if call.state in ("consult", "transferring"):
+        pass  # a consult leg or a blind transfer rings its target: no queue involved
+    else:
+        _dequeue(state, call)
+        call.state = "ringing"
+        assert call.queue is not None
+        state.queues[call.queue].rr_last = agent.id
     call.offers.add(agent.id)
     agent.offer, agent.offer_t = call.id, r.t
-    assert call.queue is not None
-    state.queues[call.queue].rr_last = agent.id
     state.push_timer(r.t + state.params.ring_timeout, "ring", agent.id)
     refresh(state, agent)
 
@@ -61,6 +52,8 @@ def _offer_ended(state: AcdState, r: Record) -> None:
         call.state = "answered"
     if outcome in REQUEUE_OUTCOMES and call.state == "ringing" and not call.offers:
         _enqueue(state, call)  # keeps its t_enqueue, so its rank
+    elif call.state in ("consult", "transferring") and not call.offers:
+        state.orphans.add(call.id)  # nobody took it: the core ends it after the event
     refresh(state, agent)
 
 
@@ -74,6 +67,12 @@ def _call_connected(state: AcdState, r: Record) -> None:
 def _call_ended(state: AcdState, r: Record) -> None:
     call = state.calls.pop(r["call"])
     _dequeue(state, call)
+    state.orphans.discard(call.id)
+    if call.parent is not None:  # a consult leg: the customer call goes on
+        parent = state.calls[call.parent]
+        parent.consult, parent.conference = None, False
+        if parent.hold == "consulted":
+            parent.hold = None
     if r["agent"] is not None:
         agent = state.agents[r["agent"]]
         agent.call = None
@@ -94,6 +93,9 @@ def _status_changed(state: AcdState, r: Record) -> None:
     for q in agent.params.queues:
         count_status(state.queues[q], agent.status, -1)
         count_status(state.queues[q], r["to"], +1)
+    # a power-mode callback reserves the agent; any other change ends the reservation
+    before = (agent.status, agent.reason, agent.origin)
+    agent.reserved_from = before if r["reason"] == "reserved" else None
     agent.status, agent.reason, agent.origin = r["to"], r["reason"], r["origin"]
     agent.wrapup_until = None
     if r["reason"] == "post_call" and not was_preview and state.params.wrapup > 0:
@@ -168,12 +170,31 @@ _APPLY: dict[str, Callable[[AcdState, Record], None]] = {
     "LOGOUT_DONE": _logout_done,
     "DIALED": _dialed,
     "REJECTED": _nothing,
+    **APPLY_CALLS,
 }
 
 
+def _touched(state: AcdState, record: Record) -> tuple[str, ...]:
+    """The calls a record may start, end or change: its call, its consult leg."""
+    call_id = record.get("call")
+    if call_id is None:
+        return (outbound_call_id(record.seq),) if record.type == "DIALED" else ()
+    call = state.calls.get(call_id)
+    leg = record.get("leg") or (call.consult if call is not None else None)
+    return (call_id,) if leg is None else (call_id, leg)
+
+
+def _lines(state: AcdState, ids: tuple[str, ...]) -> int:
+    return sum(1 for i in ids if (c := state.calls.get(i)) is not None and c.uses_line)
+
+
 def apply(state: AcdState, record: Record) -> None:
-    """Apply `record` (which must follow the state's last seq) to `state` in place."""
+    """Apply `record` (which must follow the state's last seq) to `state` in place, keeping
+    the count of lines in use (`max_calls`) in step at O(1) a record."""
     if record.seq != state.seq + 1:
         raise ValueError(f"record {record.seq} does not follow {state.seq}")
     state.seq, state.now = record.seq, record.t
+    touched = _touched(state, record)
+    before = _lines(state, touched)
     _APPLY[record.type](state, record)
+    state.lines += _lines(state, touched) - before

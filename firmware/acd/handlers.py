@@ -7,10 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from firmware.acd import events as ev
+from firmware.acd.cad import HANDLERS_CAD
+from firmware.acd.callbacks import HANDLERS_CALLBACKS
+from firmware.acd.calls import HANDLERS_CALLS, agent_hangs_up
 from firmware.acd.dialing import DialError, normalise
 from firmware.acd.reasons import SYSTEM_REASONS
-from firmware.acd.state import Agent
+from firmware.acd.recording import HANDLERS_RECORDING
+from firmware.acd.state import Agent, lines_full
 from firmware.acd.transitions import (
+    Rejected,
     Step,
     answer,
     change_status,
@@ -20,14 +25,6 @@ from firmware.acd.transitions import (
     fail_offer,
     manual_status,
 )
-
-
-class Rejected(Exception):
-    """The event is refused; `code` becomes the REJECTED record's error."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code, self.detail = code, detail
 
 
 def _agent(step: Step, agent_id: str) -> Agent:
@@ -51,8 +48,10 @@ def call_arrived(step: Step, e: ev.CallArrived) -> None:
     if e.call in step.state.calls:
         raise Rejected("ERR_DUPLICATE_CALL", f"call {e.call!r} is already in progress")
     limit = queue.params.max_queue_len
-    if limit and len(queue.waiting) >= limit:
+    if limit and len(queue.by_age) >= limit:  # waiting inbound calls (callbacks never fill it)
         step.emit("CALL_OVERFLOW", call=e.call, reason="FULL")
+    elif step.state.params.max_calls and lines_full(step.state):
+        step.emit("CALL_OVERFLOW", call=e.call, reason="MAX_CALLS")
     else:
         step.emit("CALL_ENQUEUED", call=e.call, queue=e.queue, priority=e.priority)
 
@@ -79,7 +78,7 @@ def hook(step: Step, e: ev.Hook) -> None:
     if e.off_hook and agent.offer is not None:
         answer(step, agent)
     elif not e.off_hook and agent.call is not None:
-        end_call(step, agent, "agent_hangup")
+        agent_hangs_up(step, agent, physical=True)
 
 
 def answer_event(step: Step, e: ev.Answer) -> None:
@@ -100,7 +99,10 @@ def _end_own_call(step: Step, agent_id: str, reason: str) -> None:
     agent = _agent(step, agent_id)
     if agent.call is None:
         raise Rejected("ERR_NO_CALL", f"agent {agent_id!r} has no call")
-    end_call(step, agent, reason)
+    if reason == "agent_hangup":
+        agent_hangs_up(step, agent, physical=False)
+    else:
+        end_call(step, agent, reason)
 
 
 def set_status(step: Step, e: ev.SetStatus) -> None:
@@ -138,6 +140,8 @@ def dial(step: Step, e: ev.Dial) -> None:
         number = normalise(e.number)
     except DialError as exc:
         raise Rejected("ERR_NUMBER_LENGTH", str(exc)) from None
+    if step.state.params.max_calls and lines_full(step.state):
+        raise Rejected("ERR_MAX_CALLS", "the site is at its maximum of simultaneous calls")
     step.emit("DIALED", agent=agent.id, number=number)
 
 
@@ -202,4 +206,8 @@ HANDLERS: dict[type[ev.Event], Callable[[Step, Any], None]] = {
     ev.Advance: lambda s, e: None,
     ev.Restart: restart,
     ev.Invalid: invalid,
+    **HANDLERS_CALLS,
+    **HANDLERS_RECORDING,
+    **HANDLERS_CAD,
+    **HANDLERS_CALLBACKS,
 }

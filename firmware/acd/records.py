@@ -27,6 +27,24 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "LOGOUT_DONE": ("agent",),
     "DIALED": ("agent", "number"),
     "REJECTED": ("error", "line", "detail"),
+    # in-call rules, wrap-up reasons, recording, CAD (docs/acd-calls.md)
+    "HOLD_CHANGED": ("call", "party", "held"),
+    "CONSULT_STARTED": ("agent", "call", "leg", "to", "target"),
+    "CONFERENCE_STARTED": ("agent", "call", "leg"),
+    "TRANSFER_STARTED": ("agent", "call", "to", "target"),
+    "TRANSFER_COMPLETED": ("call", "from", "to"),
+    "WRAPUP_REASON": ("agent", "code", "origin"),
+    "RECORDING_PAUSED": ("agent", "call", "origin"),
+    "RECORDING_RESUMED": ("agent", "call", "origin"),
+    "CAD_CHANGED": ("agent", "call", "name", "value", "version"),
+    "CAD_CONFLICT": ("agent", "call", "name", "value", "version"),
+    # callbacks and the campaign calendar (docs/acd-calls.md)
+    "WALL_CLOCK": ("at",),
+    "CALLBACK_SCHEDULED": ("call", "campaign", "queue", "number", "priority", "due", "owner"),
+    "CALLBACK_QUEUED": ("call",),
+    "CALLBACK_DEFERRED": ("call", "due"),
+    "CALLBACK_DIALING": ("agent", "call", "number", "attempt"),
+    "CALLBACK_FAILED": ("call", "agent", "result", "attempts"),
 }
 # Fields a record type may carry beyond its contract fields, only when they say something.
 OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {

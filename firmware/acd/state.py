@@ -18,9 +18,11 @@ from sortedcontainers import SortedList
 from firmware.acd.params import AcdParams, AgentParams, QueueParams
 
 NEVER = float("-inf")
+CALL_TIMERS = frozenset({"recording", "callback_due", "callback_ring"})
 
-# A timer: (deadline, order set, kind, agent id). Stale timers are skipped when they come up
-# (lazy cancellation): each kind has a validity rule in `core.timer_is_live`.
+# A timer: (deadline, order set, kind, key). The key is an agent id, or a call id for the
+# call timers (CALL_TIMERS). Stale timers are skipped when they come up (lazy cancellation):
+# each kind has a validity rule in `core.timer_is_live`.
 Timer = tuple[float, int, str, str]
 
 
@@ -44,6 +46,8 @@ class Agent:
     wrapup_until: float | None = None
     logout_at: float | None = None
     logout_origin: str = "user"
+    # power-mode callback: the (status, reason, origin) the agent is released to afterwards
+    reserved_from: tuple[str, str | None, str] | None = None
     eligible_in: list[tuple[QueueRt, tuple[Any, ...]]] = field(default_factory=list)
 
     @property
@@ -66,20 +70,42 @@ class Agent:
             "wrapup_until": self.wrapup_until,
             "logout_at": self.logout_at,
             "logout_origin": self.logout_origin,
+            "reserved_from": self.reserved_from,
         }
 
 
 @dataclass(slots=True, eq=False)
 class Call:
-    """A call the core knows: waiting in a queue, ringing, or connected to an agent."""
+    """A call the core knows: waiting in a queue, ringing, or connected to an agent.
+
+    Besides inbound and outbound calls this is also a consult leg (`parent` names the
+    customer call) and a callback (`kind` "callback"); see docs/acd-calls.md."""
 
     id: str
     queue: str | None  # None for an agent's outbound call
     priority: int
     t_enqueue: float
-    state: str = "waiting"  # waiting | ringing | answered | connected
+    # waiting | ringing | answered | connected; consult legs ring as "consult", blind
+    # transfers as "transferring"; callbacks are "scheduled" then "waiting", "dialing"
+    state: str = "waiting"
     offers: set[str] = field(default_factory=set)
     agent: str | None = None
+    kind: str = "call"  # call | consult | callback
+    # in-call state of a customer call (docs/acd-calls.md)
+    parent: str | None = None  # consult leg: the customer call it consults for
+    consult: str | None = None  # customer call: its consult leg
+    hold: str | None = None  # None | "customer" | "consulted": who is on hold
+    conference: bool = False
+    rec_paused: bool = False
+    rec_resume_at: float | None = None  # automatic recording resume
+    cad: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (value, version)
+    # callbacks
+    number: str | None = None
+    campaign: str | None = None
+    owner: str | None = None  # the agent who scheduled it (a personal callback)
+    due: float | None = None
+    attempts: int = 0  # attempts counted against the campaign's retry budget
+    dials: int = 0  # every dial, counted or not
 
     @property
     def rank(self) -> tuple[int, float, str]:
@@ -97,7 +123,27 @@ class Call:
             "state": self.state,
             "offers": sorted(self.offers),
             "agent": self.agent,
+            "kind": self.kind,
+            "parent": self.parent,
+            "consult": self.consult,
+            "hold": self.hold,
+            "conference": self.conference,
+            "rec_paused": self.rec_paused,
+            "rec_resume_at": self.rec_resume_at,
+            "cad": {k: list(v) for k, v in sorted(self.cad.items())},
+            "number": self.number,
+            "campaign": self.campaign,
+            "owner": self.owner,
+            "due": self.due,
+            "attempts": self.attempts,
+            "dials": self.dials,
         }
+
+    @property
+    def uses_line(self) -> bool:
+        """Whether the call holds a line (site-wide `max_calls`): not a callback before it is
+        dialled."""
+        return not (self.kind == "callback" and self.state in ("scheduled", "waiting"))
 
 
 @dataclass(slots=True, eq=False)
@@ -131,6 +177,11 @@ class AcdState:
     now: float = 0.0
     timers: list[Timer] = field(default_factory=list)
     timer_order: int = 0
+    lines: int = 0  # calls holding a line (`Call.uses_line`), kept by `evolve.apply`
+    wall_offset: float | None = None  # wall-clock seconds (naive, epoch) minus core time
+    # consult legs and blind transfers whose every offer ended unanswered: `core` ends them
+    # right after the event (derived: empty between steps)
+    orphans: set[str] = field(default_factory=set)
 
     def push_timer(self, deadline: float, kind: str, agent: str) -> None:
         self.timer_order += 1
@@ -156,6 +207,12 @@ def blank_state(params: AcdParams) -> AcdState:
     return state
 
 
+def lines_full(state: AcdState) -> bool:
+    """Whether the site is at its `max_calls` (0 = no limit)."""
+    limit = state.params.max_calls
+    return limit > 0 and state.lines >= limit
+
+
 def count_status(queue: QueueRt, status: str, delta: int) -> None:
     if status == "ready":
         queue.n_ready += delta
@@ -173,6 +230,7 @@ def state_hash(state: AcdState) -> str:
             k: {"waiting": list(q.waiting), "rr_last": q.rr_last}
             for k, q in sorted(state.queues.items())
         },
+        "wall_offset": state.wall_offset,
     }
     text = json.dumps(view, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -68,6 +68,13 @@ TABLE: tuple[Transition, ...] = (
     _t("wrap-up time is over", {"withdrawn"}, {"ready"}, {"wrapup_end"}, SYSTEM, {"post_call"}),
     _t("return_home, profile right on", {"withdrawn"}, {"ready"}, {"return_home"}, SYSTEM,
        {"preview", "post_call"}),
+    # in-call rules and callbacks (docs/acd-calls.md)
+    _t("wrapup_reason submitted", {"withdrawn"}, {"ready"}, {"wrapup_submitted"}, PEOPLE,
+       {"post_call"}),
+    _t("power-mode callback about to be dialled", {"ready"}, {"withdrawn"}, {"reserved"},
+       SYSTEM),
+    _t("callback attempt over: back to before", {"withdrawn"}, {"ready"}, {"released"},
+       SYSTEM, {"reserved"}),
 )  # fmt: skip
 
 

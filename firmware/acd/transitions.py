@@ -13,7 +13,15 @@ from typing import Any
 from firmware.acd import status_table
 from firmware.acd.evolve import apply
 from firmware.acd.records import Record, make
-from firmware.acd.state import AcdState, Agent
+from firmware.acd.state import AcdState, Agent, Call
+
+
+class Rejected(Exception):
+    """The event is refused; `code` becomes the REJECTED record's error."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
 
 
 @dataclass(slots=True)
@@ -44,6 +52,9 @@ def answer(step: Step, agent: Agent) -> None:
         finish_pending_logout(step, step.state.agents[other_id])
     step.emit("CALL_CONNECTED", agent=agent.id, call=call.id)
     reset_counter(step, agent)
+    if call.parent is not None and step.state.calls[call.parent].hold is None:
+        # the consulting agent is talking to the customer: the consulted party waits
+        step.emit("HOLD_CHANGED", call=call.parent, party="consulted", held=True)
 
 
 def fail_offer(step: Step, agent: Agent, outcome: str) -> None:
@@ -69,8 +80,21 @@ def end_offer(step: Step, agent: Agent, outcome: str) -> None:
 def end_call(step: Step, agent: Agent, reason: str) -> None:
     """The agent's call ended: journal it, then start post-call wrap-up where it applies."""
     assert agent.call is not None
-    acd_call = step.state.calls[agent.call].acd
-    step.emit("CALL_ENDED", call=agent.call, agent=agent.id, reason=reason)
+    call = step.state.calls[agent.call]
+    if call.consult is not None:  # the customer is gone: the consult leg goes too
+        end_leg(
+            step,
+            step.state.calls[call.consult],
+            "restart" if reason == "restart" else "customer_ended",
+        )
+    step.emit("CALL_ENDED", call=call.id, agent=agent.id, reason=reason)
+    after_call(step, agent, call.acd)
+
+
+def after_call(step: Step, agent: Agent, acd_call: bool) -> None:
+    """The agent's part in a call is over (ended or transferred): release a callback
+    reservation, finish a pending logout, or start post-call wrap-up where it applies."""
+    release(step, agent)
     if agent.logout_at is not None:
         finish_pending_logout(step, agent)  # no post_call during a negotiated logout
         return
@@ -123,3 +147,38 @@ def complete_logout(step: Step, agent: Agent, origin: str) -> None:
     step.emit("LOGOUT_DONE", agent=agent.id)
     change_status(step, agent, "logged_out", "logout", origin)
     reset_counter(step, agent)
+
+
+def release(step: Step, agent: Agent) -> None:
+    """End a power-mode reservation: back to the status the agent had before it (always
+    `ready`: only an eligible agent is reserved), reason `released`."""
+    if agent.reserved_from is not None:
+        change_status(step, agent, agent.reserved_from[0], "released", "system")
+
+
+def end_leg(step: Step, leg: Call, reason: str) -> None:
+    """End a consult leg, ringing or connected; the customer call goes on (held if it was).
+    The consulted agent gets no post-call wrap-up."""
+    for agent_id in sorted(leg.offers):
+        end_offer(step, step.state.agents[agent_id], "CANCELLED")
+    parent = step.state.calls[leg.parent or ""]
+    if parent.hold == "consulted":
+        unhold(step, parent)
+    step.emit("CALL_ENDED", call=leg.id, agent=leg.agent, reason=reason)
+    if leg.agent is not None:
+        finish_pending_logout(step, step.state.agents[leg.agent])
+
+
+def unhold(step: Step, call: Call) -> None:
+    """Take whoever is on hold off hold (before a transfer or a conference, say)."""
+    if call.hold is not None:
+        step.emit("HOLD_CHANGED", call=call.id, party=call.hold, held=False)
+
+
+def end_orphans(step: Step) -> None:
+    """End the consult legs and blind transfers that every offered agent failed to take: a
+    failed consult (the customer stays held), an abandoned transfer."""
+    for call_id in sorted(step.state.orphans):
+        call = step.state.calls[call_id]
+        reason = "transfer_abandoned" if call.state == "transferring" else "consult_failed"
+        step.emit("CALL_ENDED", call=call_id, agent=None, reason=reason)

@@ -17,7 +17,7 @@ The script holds one JSON object per line, `t` (seconds, non-decreasing) and `ev
   {"t":4, "event":"hook", "agent":"A", "off_hook":true}
 Every timer due up to each event fires first, and every timer left fires after the last one.
 The journal is printed as JSON lines (seq, t, type, fields); a bad line becomes a REJECTED
-record and the run goes on. Formats: docs/acd.md.
+record and the run goes on. Formats: docs/acd.md, docs/acd-calls.md (in-call rules, callbacks).
 
 With --journal, each record is on disk before it is printed. Run the same command again
 after a crash or power cut and it goes on where the journal ends.

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from firmware.acd.params import AcdParams, AgentParams, CampaignParams, QueueParams, Strategy
+from firmware.acd.params import (
+    AcdParams,
+    AgentParams,
+    CadVariable,
+    Calendar,
+    CampaignParams,
+    ContactRule,
+    QueueParams,
+    Strategy,
+)
 from firmware.acd.reasons import SYSTEM_REASONS
 
 Seconds = float
@@ -43,9 +54,80 @@ class AgentConfig(_Strict):
         return self
 
 
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _minutes(text: str) -> tuple[int, int]:
+    m = _HOURS.match(text)
+    if m is None:
+        raise ValueError(f"hours {text!r}: write them as HH:MM-HH:MM, e.g. 08:30-12:00")
+    lo, hi = int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
+    if not lo < hi <= 24 * 60:
+        raise ValueError(f"hours {text!r}: the end must come after the start, by 24:00")
+    return lo, hi
+
+
+class CalendarConfig(_Strict):
+    """`[acd.campaigns.contact_rule.calendar]`: when the campaign may call, local wall time."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    hours: list[str] = Field(default_factory=lambda: ["00:00-24:00"], min_length=1)
+    closed: list[dt.date] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_parse(cls, value: list[str]) -> list[str]:
+        for text in value:
+            _minutes(text)
+        return value
+
+    def to_params(self) -> Calendar:
+        return Calendar(
+            self.start,
+            self.end,
+            tuple(sorted(_minutes(h) for h in self.hours)),
+            frozenset(self.closed),
+        )
+
+
+class ContactRuleConfig(_Strict):
+    """`[acd.campaigns.contact_rule]`: a callback campaign's contact rule (seed 004)."""
+
+    max_per_agent: int = Field(0, ge=0)
+    power: bool = True
+    max_attempts: int = Field(3, ge=1)
+    count_operational_errors: bool = False
+    priority_order: bool = True
+    customer_ring_timeout: Seconds = Field(30, gt=0)
+    retry_interval: Seconds = Field(0, ge=0)
+    calendar: CalendarConfig | None = None
+
+    def to_params(self) -> ContactRule:
+        return ContactRule(
+            max_per_agent=self.max_per_agent,
+            power=self.power,
+            max_attempts=self.max_attempts,
+            count_operational_errors=self.count_operational_errors,
+            priority_order=self.priority_order,
+            customer_ring_timeout=float(self.customer_ring_timeout),
+            retry_interval=float(self.retry_interval),
+            calendar=None if self.calendar is None else self.calendar.to_params(),
+        )
+
+
 class CampaignConfig(_Strict):
     name: str = Field(min_length=1)
     auto_withdraw: bool = True
+    contact_rule: ContactRuleConfig | None = None  # makes it a callback campaign
+
+
+class CadConfig(_Strict):
+    """`[[acd.cad]]`: a call-associated data variable."""
+
+    name: str = Field(min_length=1)
+    secure: bool = False
+    editable: bool = True
 
 
 class AcdConfig(_Strict):
@@ -57,6 +139,11 @@ class AcdConfig(_Strict):
     queues: list[QueueConfig] = Field(default_factory=list)
     agents: list[AgentConfig] = Field(default_factory=list)
     campaigns: list[CampaignConfig] = Field(default_factory=list)
+    wrapup_reasons: list[str] = Field(default_factory=list)  # empty: any code
+    recording_auto_resume: Seconds = Field(0, ge=0)  # 0: no automatic resume
+    cad: list[CadConfig] = Field(default_factory=list)
+    max_calls: int = Field(0, ge=0)  # simultaneous calls on the site, 0: no limit
+    service_level_threshold: Seconds = Field(20, gt=0)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> AcdConfig:
@@ -64,6 +151,7 @@ class AcdConfig(_Strict):
             ("queue", [q.name for q in self.queues]),
             ("agent", [a.id for a in self.agents]),
             ("campaign", [c.name for c in self.campaigns]),
+            ("cad variable", [v.name for v in self.cad]),
         ):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
@@ -109,6 +197,16 @@ class AcdConfig(_Strict):
                 for a in self.agents
             ),
             campaigns=tuple(
-                CampaignParams(name=c.name, auto_withdraw=c.auto_withdraw) for c in self.campaigns
+                CampaignParams(
+                    name=c.name,
+                    auto_withdraw=c.auto_withdraw,
+                    rule=None if c.contact_rule is None else c.contact_rule.to_params(),
+                )
+                for c in self.campaigns
             ),
+            wrapup_reasons=tuple(self.wrapup_reasons),
+            recording_auto_resume=float(self.recording_auto_resume),
+            cad=tuple(CadVariable(v.name, v.secure, v.editable) for v in self.cad),
+            max_calls=self.max_calls,
+            service_level_threshold=float(self.service_level_threshold),
         )
