@@ -25,6 +25,7 @@ from firmware.hid.descriptor import DescriptorError
 from firmware.hid.handshake import (
     CallCommandName,
     Effect,
+    FlashPressed,
     HookRequest,
     MuteChanged,
     RejectPressed,
@@ -59,7 +60,8 @@ class CoreAcd:
         try:
             parsed = self._events.parse_event(event)
         except self._events.EventError as exc:
-            log.warning("ACD rejected %s: %s", event, exc)
+            # name the event only: a malformed cad_set may carry a secure value
+            log.warning("ACD rejected a %r event: %s", event.get("event"), exc)
             return []
         self.state, records = self._core.step(self.state, parsed, now)
         return list(records)
@@ -68,6 +70,10 @@ class CoreAcd:
 def call_command_for(record: Any) -> tuple[str, CallCommandName] | None:
     """The headset command an ACD record asks for: (agent, command) or None."""
     rtype, agent = record.type, record.get("agent")
+    if rtype == "TRANSFER_COMPLETED":
+        return record.get("from"), "hangup"  # the transferring agent's part of the call ends
+    if rtype == "TRANSFER_STARTED":
+        return agent, "hangup"  # blind: the call rings elsewhere, this headset is done
     if agent is None:
         return None
     if rtype == "OFFER_STARTED":
@@ -230,6 +236,8 @@ class HeadsetBridge:
                 self.submit(event)
             elif isinstance(effect, RejectPressed):
                 self.submit({"event": "refuse", "agent": seat.agent})
+            elif isinstance(effect, FlashPressed):  # hold / resume / swap (docs/acd-calls.md)
+                self.submit({"event": "flash", "agent": seat.agent})
             elif isinstance(effect, MuteChanged):
                 log.info("%s: mute %s", seat.agent, "on" if effect.muted else "off")
 

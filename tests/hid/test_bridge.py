@@ -244,3 +244,39 @@ def test_service_skips_any_headset_it_cannot_parse_and_keeps_running(
         bridge.stop()
 
     asyncio.run(scenario())
+
+
+def test_transfers_hang_up_the_transferring_agents_headset() -> None:
+    from firmware.acd.records import make
+    from firmware.hid.bridge import call_command_for
+
+    blind = make(1, 0, "TRANSFER_STARTED", agent="A", call="C", to="agent", target="B")
+    consult = make(2, 0, "TRANSFER_COMPLETED", call="C", **{"from": "A", "to": "B"})
+    assert call_command_for(blind) == ("A", "hangup")
+    assert call_command_for(consult) == ("A", "hangup")
+
+
+def test_the_flash_button_holds_and_resumes_the_call() -> None:
+    async def scenario() -> None:
+        jabra = headset("/dev/hidraw1", JABRA_380C, serial="SN-A")
+        _, acd, bridge, clock = make(jabra)
+        bridge.start()
+        jabra.press(bytes.fromhex("020000"))  # baseline
+        clock.t = 1
+        bridge.submit({"event": "call_arrived", "call": "C1", "queue": "Q"})
+        clock.t = 2
+        jabra.press(bytes.fromhex("020100"))  # answer
+        await until(lambda: "CALL_CONNECTED" in acd.types("A"), "the call to connect")
+        for t, held in ((3, True), (4, False)):
+            clock.t = t
+            jabra.press(bytes.fromhex("021100"))  # Flash (bit 4) pressed, still off-hook
+            jabra.press(bytes.fromhex("020100"))  # and released
+            await until(
+                lambda held=held: any(
+                    r.type == "HOLD_CHANGED" and r.get("held") is held for r in acd.records
+                ),
+                f"hold {held}",
+            )
+        bridge.stop()
+
+    asyncio.run(scenario())
