@@ -87,6 +87,8 @@ def end_call(step: Step, agent: Agent, reason: str) -> None:
             step.state.calls[call.consult],
             "restart" if reason == "restart" else "customer_ended",
         )
+    if call.parent is not None and step.state.calls[call.parent].hold == "consulted":
+        unhold(step, step.state.calls[call.parent])  # the held consulted party hung up
     step.emit("CALL_ENDED", call=call.id, agent=agent.id, reason=reason)
     after_call(step, agent, call.acd)
 

@@ -332,3 +332,17 @@ def test_a_refused_or_unreachable_consult_fails_and_only_the_refusal_counts(tmp_
         ("OFFER_ENDED", "D", "#cons13", "UNREACHABLE"),
         ("CALL_ENDED", "#cons13", None, "consult_failed"),
     ]
+
+
+def test_a_held_consulted_agent_hanging_up_is_taken_off_hold_first() -> None:
+    """Regression (found by test_properties_calls): the consulted party, held after a swap,
+    hangs up; the journal must say the hold ended, or a rebuilt state would disagree with
+    what the records say. Seed: "Les deux appels ne peuvent pas être mis en attente
+    simultanément." """
+    rec = run("consulted_hangs_up_while_held")
+    assert ("HOLD_CHANGED", "C1", "consulted", True) in at(rec, 24)
+    assert at(rec, 30)[:3] == [
+        ("HOOK_CHANGED", "B", False),
+        ("HOLD_CHANGED", "C1", "consulted", False),
+        ("CALL_ENDED", "#cons8", "B", "agent_hangup"),
+    ]
