@@ -18,6 +18,7 @@ from firmware.errors import CommandError
 
 # (module, one-line summary) — the order is the order shown by `deskgate --help`.
 COMMANDS: tuple[tuple[str, str], ...] = (
+    ("firmware.commands.run", "run the gateway service (or the whole simulated board)"),
     ("firmware.commands.demo", "replay an example agent day with a live timeline"),
     ("firmware.commands.replay", "run an event script through the ACD core"),
     ("firmware.commands.journal", "inspect a journal database"),

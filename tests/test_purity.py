@@ -44,6 +44,13 @@ PURE_CORES = (
     "firmware.indicators.busylight.models",
     "firmware.buttons.classifier",
     "firmware.buttons.rules",
+    "firmware.console.protocol",
+    "firmware.provisioning.spec",
+    "firmware.update.bundle",
+    "firmware.phone.netstring",
+    "firmware.phone.protocol",
+    "firmware.phone.baresip_config",
+    "firmware.config.phone",
 )
 
 

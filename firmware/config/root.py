@@ -6,8 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from firmware.config.acd import AcdConfig
 from firmware.config.audio import AudioConfig
+from firmware.config.console import ConsoleConfig
 from firmware.config.hid import HidConfig
 from firmware.config.indicators import IndicatorsConfig
+from firmware.config.phone import PhoneConfig
+from firmware.config.site import SiteConfig
 
 
 class GatewayConfig(BaseModel):
@@ -19,3 +22,6 @@ class GatewayConfig(BaseModel):
     audio: AudioConfig = Field(default_factory=AudioConfig)
     indicators: IndicatorsConfig = Field(default_factory=IndicatorsConfig)
     hid: HidConfig = Field(default_factory=HidConfig)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
+    phone: PhoneConfig | None = None  # no [phone] section: no phone line

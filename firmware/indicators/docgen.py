@@ -21,7 +21,8 @@ from firmware.indicators.patterns import BLINKS, PATTERN_TABLE, REASON_CLASSES, 
 
 REPO = Path(__file__).resolve().parents[2]
 DOC_PATH = REPO / "docs" / "indicators.md"
-UDEV_PATH = REPO / "board" / "rpi4" / "udev" / "70-deskgate-busylights.rules"
+# Installed on the image from udev/ with the other rules (board/common/image/layer.toml).
+UDEV_PATH = REPO / "udev" / "70-deskgate-busylights.rules"
 
 
 def _when(conditions: dict[str, object]) -> str:

@@ -1,0 +1,1 @@
+"""The management console: protocol codec (pure), sessions, serial and socket servers."""

@@ -1,0 +1,1 @@
+"""Firmware updates on the gateway: signed bundles, releases side by side, rollback."""

@@ -1,0 +1,1 @@
+"""gwctl: the technician's host tool for deskgate gateways (console script `gwctl`)."""
