@@ -266,12 +266,14 @@ def _clamp(root: Path, epoch: int) -> None:
     os.utime(root, (epoch, epoch))
 
 
-def _debugfs(fs: Path, commands: list[str], write: bool = False) -> str:
+def _debugfs(fs: Path, commands: list[str], epoch: int, write: bool = False) -> str:
     script = fs.with_suffix(".debugfs")
     script.write_text("".join(c + "\n" for c in commands), encoding="utf-8")
+    # E2FSPROGS_FAKE_TIME: closing a file system opened for writing stamps s_wtime.
     out = subprocess.run(
         ["debugfs", *(["-w"] if write else []), "-f", str(script), str(fs)],
         capture_output=True, text=True, check=True,
+        env={**os.environ, "E2FSPROGS_FAKE_TIME": str(epoch)},
     )  # fmt: skip
     script.unlink()
     return out.stdout
@@ -283,7 +285,7 @@ def _clamp_ctimes(fs: Path, epoch: int) -> int:
     SOURCE_DATE_EPOCH support), so without this two assemblies of one tree differ."""
     inodes, level = {2}, ["/"]
     while level:
-        listing = _debugfs(fs, [f'ls -p "{d}"' for d in level])
+        listing = _debugfs(fs, [f'ls -p "{d}"' for d in level], epoch)
         nxt, current = [], "/"
         for line in listing.splitlines():
             if line.startswith("debugfs: ls -p "):
@@ -296,7 +298,7 @@ def _clamp_ctimes(fs: Path, epoch: int) -> int:
             if fields[2].startswith("04"):
                 nxt.append(current.rstrip("/") + "/" + fields[5])
         level = nxt
-    _debugfs(fs, [f"sif <{i}> ctime @{epoch}" for i in sorted(inodes)], write=True)
+    _debugfs(fs, [f"sif <{i}> ctime @{epoch}" for i in sorted(inodes)], epoch, write=True)
     return len(inodes)
 
 

@@ -20,6 +20,11 @@ RTP). Asserted: the call was offered, answered by the gadget's hook and connecte
 received RTP keeps the speech (energy in speech segments) while the energy in the speech
 pauses, relative to the speech, drops below what the microphone was fed; the tone reaches
 the headset speaker side. Levels and the ratios are recorded in the bench's measurements.
+
+Status (3 runs under TCG, 2026-11-22): offer, hook answer, both RTP directions and the
+downlink (tone share 0.37-0.43 on hw:3,1) pass; the uplink RTP carries digital silence
+although the bridge reports the line out at -18 dBFS (with plughw:1,1 and with hw:1,1), so
+the test fails there. See docs/phone.md, "Virtual bench".
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class FarEnd:
         self.sock.settimeout(0.2)
         self.received = bytearray()
         self.arrivals: list[float] = []
+        self.packets: list[tuple[float, int, bytes]] = []  # (arrival, RTP timestamp, PCMU)
         self.peer: tuple[str, int] | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -101,6 +107,8 @@ class FarEnd:
                     self.peer = peer
                     self.received += packet[12:]
                     self.arrivals.append(time.monotonic())
+                    ts = struct.unpack("!I", packet[4:8])[0]
+                    self.packets.append((self.arrivals[-1], ts, packet[12:]))
             except TimeoutError:
                 pass
             if self.peer is not None and time.monotonic() >= next_send:
@@ -109,6 +117,21 @@ class FarEnd:
                 self.sock.sendto(header + ulaw_encode(tone), self.peer)
                 seq, ts, next_send = seq + 1, ts + 160, next_send + 0.02
 
+    def timeline(self, since: float) -> np.ndarray:
+        """The audio received after `since`, placed by RTP timestamp: under emulation packets
+        come in bursts and late, but baresip stamps them by its source's sample clock."""
+        packets = [(ts, pcmu) for t, ts, pcmu in list(self.packets) if t >= since]
+        if not packets:
+            return np.zeros(0)
+        first = packets[0][0]
+        span = max((ts - first) % (1 << 32) for ts, _ in packets) + 160
+        out = np.zeros(min(span, 8000 * 120))
+        for ts, pcmu in packets:
+            i = (ts - first) % (1 << 32)
+            chunk = ulaw_decode(pcmu)[: max(0, out.size - i)]
+            out[i : i + chunk.size] = chunk
+        return out
+
     def close(self) -> None:
         self.stop.set()
         self.thread.join(5)
@@ -116,15 +139,14 @@ class FarEnd:
 
 
 def speech_with_typing(seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    """(mix, clean speech) at 16 kHz: the shared CMU Arctic utterance twice with a pause,
-    typing noise throughout (bench_audio_quality's key presses)."""
+    """(mix, clean speech) at 16 kHz: the shared CMU Arctic utterance after 0.5 s and a
+    pause after it, typing noise throughout (bench_audio_quality's key presses)."""
     from tests.bench.bench_audio_quality import SHARED, load_16k, typing_noise
 
     utterance = load_16k(SHARED / "speech" / "cmu_arctic_us_aew_a0001.wav")
     clean = np.zeros(int(seconds * RATE))
-    for start in (0.5, 0.5 + utterance.size / RATE + 1.5):
-        i = int(start * RATE)
-        clean[i : i + utterance.size] = utterance[: max(0, clean.size - i)]
+    i = int(0.5 * RATE)
+    clean[i : i + utterance.size] = utterance[: max(0, clean.size - i)]
     clean *= 6000 / (np.sqrt(np.mean(clean[clean != 0] ** 2)) + 1e-9)
     typing = typing_noise(seconds, np.random.default_rng(7))
     typing *= 1500 / (np.sqrt(np.mean(typing**2)) + 1e-9)
@@ -232,7 +254,7 @@ def test_call_audio_over_sip(
         headset_end.send(HOOK_UP)
         assert wait_until(lambda: gw.find("CALL_CONNECTED"), 30), gw.records[-10:]
         assert wait_until(lambda: far.peer is not None, 30), "no RTP from baresip"
-        mix, clean = speech_with_typing(9.0)
+        mix, clean = speech_with_typing(6.0)
         played, heard = mix.astype(np.int16).tobytes(), bytearray()
         at = {"i": 0}
 
@@ -248,12 +270,12 @@ def test_call_audio_over_sip(
         )
         mic = backend.open_output(select_device(devices, "hw:0,0", "output"), fmt, 1024, produce)
         streams += [speaker, mic]
-        start = len(far.received)
+        started = time.monotonic()
         speaker.start()
         mic.start()
         assert wait_until(lambda: at["i"] >= len(played), 120, 0.2), "the mic stream stalled"
         time.sleep(1.0)  # the tail of the uplink
-        received = ulaw_decode(bytes(far.received[start:]))
+        received = far.timeline(started)
         stats = gw.service.gateway.audio.stats()
         measurements["phone_bridge_levels_dbfs"] = {"mic": stats.mic_dbfs, "line": stats.line_dbfs}
         span = far.arrivals[-1] - far.arrivals[0] if far.arrivals else 0.0
@@ -261,7 +283,7 @@ def test_call_audio_over_sip(
     finally:
         line = getattr(getattr(gw, "service", None), "phone", None)
         if line is not None and line.process is not None:
-            measurements["phone_baresip_tail"] = list(line.process.tail)[-25:]
+            measurements["phone_baresip_tail"] = list(line.process.tail)[-40:]
         for stream in streams:
             stream.close()
         backend.close()
@@ -285,7 +307,7 @@ def test_call_audio_over_sip(
     measurements["phone_uplink_pause_to_speech_db"] = {"fed": round(fed, 1), "rtp": round(got, 1)}
     measurements["phone_rtp_seconds"] = round(received.size / 8000, 2)
     measurements["phone_downlink_tone_share"] = round(tone_share, 3)
-    assert received.size > 6 * 8000, "the far end received less than 6 s of RTP"
+    assert received.size > 4 * 8000, "the far end received less than 4 s of RTP"
     assert np.sqrt(np.mean(out**2)) > 100, "the far end heard silence"
     assert got < fed - 6, f"typing in the pauses not reduced: fed {fed:.1f} dB, RTP {got:.1f} dB"
     assert tone_share > 0.2, "the far end's tone did not reach the headset speaker side"
