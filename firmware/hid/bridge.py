@@ -199,16 +199,23 @@ class HeadsetBridge:
         assert loop is not None
         size = seat.session.read_size
 
+        def post(callback: Callable[..., None], *args: Any) -> None:
+            if stop.is_set():
+                return
+            try:
+                loop.call_soon_threadsafe(callback, *args)
+            except RuntimeError:  # the loop closed while this read was in flight (shutdown)
+                stop.set()
+
         def reader() -> None:
             while not stop.is_set():
                 try:
                     data = device.read(size, READ_TIMEOUT_MS)
                 except DeviceGone:
-                    if not stop.is_set():
-                        loop.call_soon_threadsafe(self._read_failed, seat, device)
+                    post(self._read_failed, seat, device)
                     return
                 if data:
-                    loop.call_soon_threadsafe(self._input, seat, device, data)
+                    post(self._input, seat, device, data)
 
         threading.Thread(target=reader, name=f"hid-read {seat.info.path}", daemon=True).start()
 
