@@ -35,6 +35,7 @@ class LedClassIndicator:
         self._lit_for = lit_for
         self._shown: Pattern | None = None  # None: unknown, write everything next time
         self._max: str | None = None
+        self._pinned: bool | None = None  # timer trigger set by udev before we started
 
     @property
     def name(self) -> str:
@@ -53,7 +54,9 @@ class LedClassIndicator:
         if wanted == self._shown:
             return
         self._shown = None
-        if wanted.is_off:
+        if self._timer_pinned():
+            self._show_with_delays(wanted)
+        elif wanted.is_off:
             # LED class quirk: writing 0 to `brightness` also removes the trigger; set the
             # trigger to none first anyway so the order of events is the same on every kernel.
             self._write("trigger", "none")
@@ -69,12 +72,40 @@ class LedClassIndicator:
             self._write("delay_off", str(wanted.blink.off_ms))
         self._shown = wanted
 
+    def _timer_pinned(self) -> bool:
+        """True when the timer trigger was already set before we touched the LED.
+
+        On the image, udev (udev/70-deskgate-leds.rules) selects the `timer` trigger once and
+        gives the service group write access to `delay_on`/`delay_off`. The kernel recreates
+        those two files owned by root every time the trigger is written, so the unprivileged
+        service must then never write `trigger` (or `brightness`, which drops the trigger):
+        it draws everything with the delays, which the kernel reads as "never on"
+        (`delay_on` 0) and "never off" (`delay_off` 0).
+        """
+        if self._pinned is None:
+            try:
+                self._pinned = _selected(self._read("trigger")) == "timer"
+            except OSError:
+                self._pinned = False
+        return self._pinned
+
+    def _show_with_delays(self, wanted: Pattern) -> None:
+        if wanted.is_off:
+            self._write("delay_on", "0")
+        elif wanted.blink.steady:
+            self._write("delay_on", "1")
+            self._write("delay_off", "0")
+        else:
+            self._write("delay_on", str(wanted.blink.on_ms))
+            self._write("delay_off", str(wanted.blink.off_ms))
+
     def tick(self, now: float) -> float | None:
         return None  # the kernel keeps time
 
     def reopen(self) -> None:
         self._shown = None
         self._max = None
+        self._pinned = None
         if not self._dir.is_dir():
             raise IndicatorGone(self._missing())
 
@@ -84,7 +115,12 @@ class LedClassIndicator:
         try:
             trigger = _selected(self._read("trigger"))
             if trigger == "timer":
-                return f"timer {self._read('delay_on')}/{self._read('delay_off')} ms"
+                on, off = self._read("delay_on"), self._read("delay_off")
+                if on == "0":
+                    return "off (timer trigger, never on)"
+                if off == "0":
+                    return "on (timer trigger, never off)"
+                return f"timer {on}/{off} ms"
             brightness = int(self._read("brightness"))
         except (OSError, ValueError) as exc:
             return f"unreadable ({exc})"

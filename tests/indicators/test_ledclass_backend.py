@@ -101,3 +101,21 @@ def test_readback_parses_the_kernel_trigger_list(tmp_path: Path) -> None:
     (led / "delay_off").write_text("880\n")
     ind = LedClassIndicator("ready", "ready", GREEN, root=tmp_path)
     assert ind.readback() == "timer 120/880 ms"
+
+
+def test_a_timer_trigger_set_by_udev_is_kept_and_drawn_with_delays(tmp_path: Path) -> None:
+    """On the image udev pre-selects `timer` and opens `delay_*` to the service group; the
+    kernel would recreate them root-owned on any trigger write, so none may happen."""
+    led = make_led(tmp_path, "ready")
+    (led / "trigger").write_text("none [timer] heartbeat default-on")
+    ind = LedClassIndicator("ready", "ready", GREEN, root=tmp_path)
+    shown = []
+    for pattern in (Pattern(Color.GREEN), Pattern(Color.GREEN, NORMAL), Pattern(Color.RED)):
+        ind.show(pattern, now=0.0)
+        shown.append(((led / "delay_on").read_text(), (led / "delay_off").read_text()))
+    assert shown == [("1", "0"), ("400", "400"), ("0", "400")]
+    assert (led / "trigger").read_text() == "none [timer] heartbeat default-on", "never written"
+    assert (led / "brightness").read_text() == "0", "brightness would drop the trigger"
+    assert ind.readback() == "off (timer trigger, never on)"
+    ind.show(Pattern(Color.GREEN), now=1.0)
+    assert ind.readback() == "on (timer trigger, never off)"
