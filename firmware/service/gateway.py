@@ -145,6 +145,8 @@ class Gateway:
                     log.info("call audio for %s: %s", agent, settings)
             if record.type in ("CALL_ENDED", "OFFER_ENDED") and agent in self.muted:
                 self.muted[agent] = False  # the handshake resets mute at hangup
+                if agent == self.desk_agent and self.audio is not None:
+                    self.audio.mute(False)  # or the next call's uplink would stay silent
         if desk_touched:
             self.refresh_indicators()
 
