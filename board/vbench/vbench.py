@@ -230,6 +230,9 @@ def qemu_command(kernel: Path, initrd: Path, out: Path, memory_mb: int = 512) ->
         "-kernel", str(kernel), "-initrd", str(initrd), "-append", append,
         "-virtfs", f"local,path=/,mount_tag=hostroot,readonly=on,{share}",
         "-virtfs", f"local,path={out},mount_tag=vbenchout,{share}",
+        # The repository again on its own: a checkout under /tmp, /run or /var (CI clones
+        # into /tmp) would otherwise be hidden by the guest's tmpfs mounts there.
+        "-virtfs", f"local,path={REPO},mount_tag=hostrepo,readonly=on,{share}",
     ]  # fmt: skip
 
 
