@@ -21,10 +21,14 @@ received RTP keeps the speech (energy in speech segments) while the energy in th
 pauses, relative to the speech, drops below what the microphone was fed; the tone reaches
 the headset speaker side. Levels and the ratios are recorded in the bench's measurements.
 
-Status (3 runs under TCG, 2026-11-22): offer, hook answer, both RTP directions and the
-downlink (tone share 0.37-0.43 on hw:3,1) pass; the uplink RTP carries digital silence
-although the bridge reports the line out at -18 dBFS (with plughw:1,1 and with hw:1,1), so
-the test fails there. See docs/phone.md, "Virtual bench".
+Status (2026-11-22, QEMU TCG, -smp 1): the devices are paired and agree, as /proc/asound
+shows during the call (recorded as `phone_asound`): the bridge plays card 1 pcm0p sub0 and
+baresip captures card 1 pcm1c sub0, both S16_LE/1 ch/16 kHz (bridge period 1024, baresip
+320), so the `ausrc` switch does reach the running call. With queue_buffers 16 one run passed
+(pause/speech fed -15.4 dB, RTP -28.4 dB) and one failed with near-silent RTP: the uplink
+lane's worker fell behind on the one emulated vCPU (overruns 789 and underruns 628 of 1058
+buffers, `phone_bridge_uplink`), so the line out carried mostly the lane's underrun silence
+while its level meter, upstream of the device, still read speech. Hence QUEUE_BUFFERS here.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ ADDRESS = "10.77.0.1"
 RTP_PORT = 40000
 SCENARIO = Path(__file__).parent / "data" / "far_end.xml"
 RATE = 16_000
+QUEUE_BUFFERS = 48
 HOOK_UP, BASELINE = bytes.fromhex("020100"), bytes.fromhex("020000")
 RING, IDLE = bytes.fromhex("028800"), bytes.fromhex("020000")
 PHONE = f"""
@@ -175,13 +180,30 @@ def align(received: np.ndarray, clean: np.ndarray, rate: int) -> np.ndarray:
     return received[lag:] if lag > 0 else np.concatenate([np.zeros(-lag), received])
 
 
+def _asound_snapshot() -> dict[str, str]:
+    """The loopback cards' stream states (/proc/asound), to tell which end is open how."""
+    out: dict[str, str] = {}
+    for card in (1, 2):
+        for path in sorted(Path(f"/proc/asound/card{card}").glob("pcm*/sub*/*")):
+            if path.name in ("hw_params", "status", "sw_params"):
+                try:
+                    out[str(path)] = " | ".join(path.read_text().split("\n")[:8])
+                except OSError as exc:
+                    out[str(path)] = repr(exc)
+    return out
+
+
 class PhoneGateway:
     """The service (board vbench, its site plus [phone]) on its own thread and loop."""
 
     def __init__(self, state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.site = state_dir.parent / "site-phone.toml"
-        self.site.write_text((BOARD / "site.toml").read_text() + PHONE)
+        site = (BOARD / "site.toml").read_text()
+        # one emulated vCPU runs the test's streams, baresip and the noise suppression: a
+        # deeper uplink queue rides out TCG's stalls (16 x 64 ms overran: silent RTP)
+        site = site.replace("queue_buffers = 16", f"queue_buffers = {QUEUE_BUFFERS}")
+        self.site.write_text(site + PHONE)
         self.state_dir = state_dir
         self.records: list[Any] = []
         self.loop = asyncio.new_event_loop()
@@ -274,8 +296,10 @@ def test_call_audio_over_sip(
         speaker.start()
         mic.start()
         assert wait_until(lambda: at["i"] >= len(played), 120, 0.2), "the mic stream stalled"
-        time.sleep(1.0)  # the tail of the uplink
+        time.sleep(4.0)  # the tail of the uplink (up to QUEUE_BUFFERS x 64 ms behind)
         received = far.timeline(started)
+        measurements["phone_asound"] = _asound_snapshot()
+        measurements["phone_bridge_uplink"] = repr(gw.service.gateway.audio.stats().uplink)
         stats = gw.service.gateway.audio.stats()
         measurements["phone_bridge_levels_dbfs"] = {"mic": stats.mic_dbfs, "line": stats.line_dbfs}
         span = far.arrivals[-1] - far.arrivals[0] if far.arrivals else 0.0
