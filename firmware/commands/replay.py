@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from firmware.acd.records import Record
 from firmware.config import ConfigError, load_config
 from firmware.errors import CommandError
 from firmware.journal.replay import replay
@@ -52,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.script}: no such event script", status=2)
     out = sys.stdout
 
-    def report(record: object) -> None:
-        out.write(record.to_json() + "\n")  # type: ignore[attr-defined]
+    def report(record: Record) -> None:
+        out.write(record.to_json() + "\n")
         out.flush()
 
     try:
