@@ -33,6 +33,7 @@ PURE_CORES = (
     "firmware.audio.stages",
     "firmware.audio.policy",
     "firmware.audio.backend",
+    "firmware.audio.gate",
     "firmware.config.audio",
     "firmware.hid.descriptor",
     "firmware.hid.controls",

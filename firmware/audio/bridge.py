@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from firmware.audio.backend import AudioBackend, DeviceSpec
 from firmware.audio.frames import FRAME_MS
+from firmware.audio.gate import PauseGate
 from firmware.audio.lane import Lane, LaneStats
 from firmware.audio.noise import EngineFactory, NoiseSuppressor, webrtc_engine
 from firmware.audio.policy import CallAudioSettings, SitePolicy
@@ -62,6 +63,7 @@ def uplink_stages(
         NoiseSuppressor(
             settings.ns_level, settings.agc_dbfs, engine_factory, on_fault, settings.ns_mix
         ),
+        PauseGate(settings.gate_db),
         mute,
         LevelMeter("line"),
     ]

@@ -7,6 +7,8 @@ noise_suppression = true       # site-wide; agents cannot turn it off (seed 002)
 ns_level = 1                   # 1 (mild) … 4 (strongest); 0 = none
 agc_dbfs = 0                   # AGC target level in dBFS below full scale; 0 = off
 ns_mix = 0.5                   # share of suppressed signal sent; the rest is the original
+pause_gate_db = 0              # lower the uplink by this many dB between words (typing in
+                               # the pauses); 0 = off, 15 = open-plan sites (docs/audio.md)
 
 [audio.headset_mic]            # each device: name, ALSA id (hw:1,0), #index or "default"
 name = "Jabra"                 # rate defaults to 16000 (ALSA's plug layer converts);
@@ -23,7 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from firmware.audio.backend import DeviceSpec
 from firmware.audio.frames import StreamFormat
-from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, NoisePolicy
+from firmware.audio.policy import (
+    DEFAULT_GATE_DB,
+    DEFAULT_NS_LEVEL,
+    DEFAULT_NS_MIX,
+    MAX_GATE_DB,
+    NoisePolicy,
+)
 
 
 class _Strict(BaseModel):
@@ -51,6 +59,7 @@ class AudioConfig(_Strict):
     ns_level: int = Field(DEFAULT_NS_LEVEL, ge=0, le=4)
     agc_dbfs: int = Field(0, ge=0, le=31)
     ns_mix: float = Field(DEFAULT_NS_MIX, gt=0.0, le=1.0)
+    pause_gate_db: float = Field(DEFAULT_GATE_DB, ge=0.0, le=MAX_GATE_DB)
     buffer_ms: float = Field(10.0, gt=0, le=100)
     queue_buffers: int = Field(8, ge=1, le=100)
     prefill_buffers: int = Field(1, ge=1, le=4)
@@ -62,4 +71,5 @@ class AudioConfig(_Strict):
             level=self.ns_level,
             agc_dbfs=self.agc_dbfs,
             mix=self.ns_mix,
+            gate_db=self.pause_gate_db,
         )

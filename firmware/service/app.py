@@ -284,7 +284,12 @@ class Service:
 
             p = new.audio.policy()
             self.gateway.audio.policy.change(
-                Role.ADMIN, suppression=p.suppression, level=p.level, agc_dbfs=p.agc_dbfs
+                Role.ADMIN,
+                suppression=p.suppression,
+                level=p.level,
+                agc_dbfs=p.agc_dbfs,
+                mix=p.mix,
+                gate_db=p.gate_db,
             )
         self.config = new
         self.gateway.config = new

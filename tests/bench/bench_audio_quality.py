@@ -3,7 +3,8 @@
 Needs the `bench` extra (pesq, pystoi, soundfile) and ../shared/audio/ (real speech and noise,
 see its PROVENANCE.md). For every utterance, noise type (fan, dishes, tap, typing, babble) and
 SNR (0, 5, 10, 15 dB) it mixes a noisy signal, runs it through `process_samples` (the live
-uplink chain) at each noise suppression level and mix (`ns_mix`), compensates the delay the chain reports, and
+uplink chain) at each noise suppression level, mix (`ns_mix`) and pause gate depth
+(`--gates`), compensates the delay the chain reports, and
 scores PESQ-WB and ESTOI of the noisy input and of each processed output against the clean
 speech. Prints means per condition and per level, and how many conditions come out below the
 noisy input in ESTOI. Runs single-threaded (about 6 minutes for the default 8 utterances on a shared 2-core box).
@@ -24,7 +25,12 @@ import soxr
 
 from firmware.audio.frames import ENGINE_RATE, StreamFormat
 from firmware.audio.offline import process_samples
-from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, CallAudioSettings
+from firmware.audio.policy import (
+    DEFAULT_GATE_DB,
+    DEFAULT_NS_LEVEL,
+    DEFAULT_NS_MIX,
+    CallAudioSettings,
+)
 from firmware.audio.wavio import read_wav
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "audio"
@@ -124,10 +130,18 @@ def scores(ref: np.ndarray, deg: np.ndarray) -> tuple[float, float]:
     )
 
 
+def name(level: int, mix: float, gate: float) -> str:
+    return f"L{level}/{mix:g}" + (f"+g{gate:g}" if gate else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--utterances", type=int, default=8, help=f"1–{len(UTTERANCES)}")
     ap.add_argument("--mixes", default=f"1.0,{DEFAULT_NS_MIX}", help="ns_mix values to score")
+    ap.add_argument("--levels", default=",".join(map(str, LEVELS)), help="ns_level values")
+    ap.add_argument(
+        "--gates", default=f"0,{DEFAULT_GATE_DB:g}", help="pause gate depths (dB) to score"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write every score to this file")
     args = ap.parse_args()
@@ -141,6 +155,9 @@ def main() -> None:
         )
         return
     mixes = [float(m) for m in args.mixes.split(",")]
+    levels = [int(v) for v in args.levels.split(",")]
+    gates = [float(g) for g in args.gates.split(",")]
+    combos = [(lv, m, g) for g in gates for m in mixes for lv in levels]
 
     rng = np.random.default_rng(args.seed)
     speech = {p.stem: load_16k(p) for p in sorted((SHARED / "speech").glob("*.wav"))}
@@ -150,7 +167,7 @@ def main() -> None:
         "tap": load_16k(SHARED / "noise" / "speechcommands_running_tap.wav"),
     }
     fmt = StreamFormat(ENGINE_RATE, 1)
-    variants = ["noisy"] + [f"L{lv}/{m:g}" for m in mixes for lv in LEVELS]
+    variants = ["noisy"] + [name(*c) for c in combos]
     # results[(noise, snr)][variant] -> one (pesq, estoi) per utterance
     results: dict[tuple[str, int], dict[str, list[tuple[float, float]]]] = defaultdict(
         lambda: defaultdict(list)
@@ -166,13 +183,12 @@ def main() -> None:
                 cut = clean.size - 200  # the same span for every variant
                 cond = results[(kind, snr)]
                 cond["noisy"].append(scores(clean[:cut], noisy16[:cut].astype(np.float64)))
-                for m in mixes:
-                    for level in LEVELS:
-                        settings = CallAudioSettings(level, 0, 0, ns_mix=m)
-                        r = process_samples(noisy16, fmt, settings)
-                        d = delays.setdefault(level, r.delay)
-                        out = r.samples.astype(np.float64)[d : d + cut]
-                        cond[f"L{level}/{m:g}"].append(scores(clean[:cut], out))
+                for level, m, g in combos:
+                    settings = CallAudioSettings(level, 0, 0, ns_mix=m, gate_db=g)
+                    r = process_samples(noisy16, fmt, settings)
+                    d = delays.setdefault(level, r.delay)
+                    out = r.samples.astype(np.float64)[d : d + cut]
+                    cond[name(level, m, g)].append(scores(clean[:cut], out))
         print(f"  {target}: done ({time.monotonic() - started:.0f} s)", flush=True)
 
     def mean(cond: dict[str, list[tuple[float, float]]], v: str, i: int) -> float:
@@ -180,7 +196,8 @@ def main() -> None:
 
     print(
         f"\n{args.utterances} utterances, mean PESQ-WB / ESTOI per condition; "
-        f"columns Lx/m = level x, mix m; delay compensated (samples): {delays}"
+        f"columns Lx/m[+gD] = level x, mix m[, pause gate D dB]; delay compensated "
+        f"(samples): {delays}"
     )
     print(f"{'noise':<7}{'SNR':>4}" + "".join(f"{v:>13}" for v in variants))
     ordered = sorted(results.items(), key=lambda kv: (NOISES.index(kv[0][0]), kv[0][1]))
@@ -220,7 +237,7 @@ def main() -> None:
                 for v in variants[1:]
             )
         )
-    default = f"L{DEFAULT_NS_LEVEL}/{DEFAULT_NS_MIX:g}"
+    default = name(DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, DEFAULT_GATE_DB)
     if default in worse:
         print(
             f"default {default}: {worse[default]} of {len(conds)} conditions below the "

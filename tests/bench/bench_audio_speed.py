@@ -23,7 +23,12 @@ import numpy as np
 from firmware.audio.bridge import uplink_stages
 from firmware.audio.frames import FRAME_SAMPLES, StreamFormat
 from firmware.audio.noise import webrtc_engine
-from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX, CallAudioSettings
+from firmware.audio.policy import (
+    DEFAULT_GATE_DB,
+    DEFAULT_NS_LEVEL,
+    DEFAULT_NS_MIX,
+    CallAudioSettings,
+)
 from firmware.audio.resample import CaptureConverter, PlaybackConverter
 from firmware.audio.stages import MuteStage, StageChain
 
@@ -49,10 +54,11 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=7, help="alternating blocks per variant")
     ap.add_argument("--level", type=int, default=DEFAULT_NS_LEVEL, help="suppression level")
     ap.add_argument("--mix", type=float, default=DEFAULT_NS_MIX, help="ns_mix")
+    ap.add_argument("--gate", type=float, default=DEFAULT_GATE_DB, help="pause gate depth, dB")
     args = ap.parse_args()
 
     frames = frames_of_noisy_speech(args.frames)
-    settings = CallAudioSettings(args.level, 0, 0, ns_mix=args.mix)
+    settings = CallAudioSettings(args.level, 0, 0, ns_mix=args.mix, gate_db=args.gate)
     bare = webrtc_engine(0, args.level)
     chain = StageChain(uplink_stages(settings, MuteStage()))
     chain.start()

@@ -249,6 +249,39 @@ def test_usb_gadget_is_built_from_the_board_data(tmp_path: Path) -> None:
     assert (root / "strings/0x409/serialnumber").read_text() == "0\n"  # no DT serial here
 
 
+def test_the_bench_headset_gadget_carries_its_hid_function(tmp_path: Path) -> None:
+    """The virtual bench's Jabra-shaped headset goes through the same module."""
+    spec = gadget.load(REPO / "board/vbench/gadget.toml")
+    configfs, udc = tmp_path / "configfs", tmp_path / "udc"
+    (udc / "dummy_udc.0").mkdir(parents=True)
+    root = gadget.up(spec, configfs, udc)
+    hid = root / "functions/hid.headset"
+    descriptor = (REPO / "board/vbench/jabra_link_380c_0b0e-24c9.txt").read_text()
+    assert (hid / "report_desc").read_bytes() == gadget.parse_hex(descriptor)
+    assert spec.report_descriptor[:4] == bytes.fromhex("050b0905")  # Telephony, Headset
+    assert (hid / "report_length").read_text() == "64\n"
+    assert (root / "bDeviceClass").read_text() == "0xef\n"
+    assert (root / "strings/0x409/serialnumber").read_text() == "VBENCH-ALICE\n"
+    assert sorted(p.name for p in (root / "configs/c.1").iterdir() if p.is_symlink()) == [
+        "acm.console",
+        "hid.headset",
+    ]
+    gadget.unbind(spec, configfs)
+    assert not gadget.bound(spec, configfs)
+    gadget.bind(spec, configfs, udc)
+    assert (root / "UDC").read_text() == "dummy_udc.0\n"
+
+
+def test_a_hid_function_without_its_table_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "gadget.toml"
+    bad.write_text(
+        'name = "x"\nvendor_id = 1\nproduct_id = 2\nmanufacturer = "m"\n'
+        'product = "p"\nfunctions = ["hid.headset"]\n'
+    )
+    with pytest.raises(gadget.GadgetError, match=r"no \[hid\.headset\] table"):
+        gadget.load(bad)
+
+
 def test_gadget_file_errors_name_the_key(tmp_path: Path) -> None:
     bad = tmp_path / "gadget.toml"
     bad.write_text(
