@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from host_tools.installer.command import add_command
 from host_tools.installer.disks import DiskProbe, TargetRefused
 from host_tools.installer.errors import fail
 
@@ -238,14 +239,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "flash",
-        help=HELP,
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(p)
-    p.set_defaults(func=run)
+    add_command(sub, "flash", HELP, DESCRIPTION or "", add_arguments, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from firmware.provisioning.spec import (
     provision_text,
     validate,
 )
+from host_tools.installer.command import add_command
 from host_tools.installer.errors import fail
 
 HELP = "write the provisioning files onto a card's boot partition"
@@ -87,14 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "provision",
-        help=HELP,
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(p)
-    p.set_defaults(func=run)
+    add_command(sub, "provision", HELP, __doc__ or "", add_arguments, run)
 
 
 def run(args: argparse.Namespace) -> int:

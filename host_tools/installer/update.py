@@ -39,6 +39,7 @@ from firmware.update.bundle import (
     verify,
 )
 from host_tools.installer.bmap import Progress
+from host_tools.installer.command import add_command
 from host_tools.installer.errors import fail
 
 SPOOL = "/var/lib/deskgate-update/incoming"
@@ -143,14 +144,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "update",
-        help=HELP,
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(p)
-    p.set_defaults(func=run)
+    add_command(sub, "update", HELP, __doc__ or "", add_arguments, run)
 
 
 def run(args: argparse.Namespace) -> int:
