@@ -91,10 +91,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulation(service: Service, args: argparse.Namespace, interactive: bool) -> list[Any]:
+    from firmware.phone.fake import FakePhoneLine
     from firmware.sim.dashboard import Dashboard, HeadlessLog
     from firmware.sim.desk import SimDesk
 
-    desk = SimDesk(service, seed=args.seed, speed=args.speed)
+    if service.phone is None:  # no [phone] section: the simulated callers' line
+        service.phone = FakePhoneLine()
+    line = service.phone if isinstance(service.phone, FakePhoneLine) else None
+    desk = SimDesk(service, seed=args.seed, speed=args.speed, line=line)
     extra: list[Any] = []
 
     async def start_desk() -> None:

@@ -1,5 +1,9 @@
 """A phone line without SIP, for the simulated board and tests of the service wiring.
 
+`make run` (board sim, no `[phone]` section) puts one in the service: the simulated callers
+ring in through it, so a simulated call takes the same path as a SIP one (line events →
+`PhonePlug` → ACD; ACD records → `execute`).
+
 Same surface as `PhoneLine` (`start`, `stop`, `events`, `execute`); a test or the simulation
 injects network happenings (`ring_in`, `caller_hangs_up`, `far_end_hangs_up`) and reads what
 the gateway asked of the line in `commands` (`("answer", call)`, `("hangup", call)`,
@@ -36,11 +40,21 @@ class FakePhoneLine:
             yield await self._out.get()
 
     # -- the network side (test/simulation) --
-    def ring_in(self, queue: str, call: str | None = None) -> str:
+    def ring_in(self, queue: str, call: str | None = None, priority: int = 0) -> str:
         call = call or f"fake-{next(self._ids)}"
         self.waiting.add(call)
-        self._out.put_nowait({"event": "call_arrived", "call": call, "queue": queue})
+        event: dict[str, Any] = {"event": "call_arrived", "call": call, "queue": queue}
+        if priority:
+            event["priority"] = priority
+        self._out.put_nowait(event)
         return call
+
+    def counts(self) -> dict[str, int]:
+        """How many of each command the gateway gave the line (the dashboard shows them)."""
+        out = {"answer": 0, "hangup": 0, "dial": 0}
+        for command, _ in self.commands:
+            out[command] += 1
+        return out
 
     def caller_hangs_up(self, call: str) -> None:
         if call in self.waiting:

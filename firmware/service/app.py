@@ -29,7 +29,7 @@ from firmware.hid.fake import FakeHeadset
 from firmware.indicators.board import BoardError, BuildContext, build_indicators, load_board
 from firmware.indicators.patterns import Pattern
 from firmware.journal.store import Journal, JournalError
-from firmware.phone.plug import PhonePlug, build_phone_line
+from firmware.phone.plug import LineBackend, PhonePlug, build_phone_line
 from firmware.service.acdport import CoreClock, JournaledAcd
 from firmware.service.boarddata import BoardDataError, ServiceBoard, build_hid, load_service_board
 from firmware.service.gateway import Gateway, desk_agent_of
@@ -124,7 +124,8 @@ class Service:
         self.gateway = Gateway(
             self.config, self.acd, hid, indicators, button, self._build_audio() if desk else None
         )
-        self.phone = build_phone_line(self.config, self.state_dir)  # None without [phone]
+        # None without [phone] (the simulated board then gives it a FakePhoneLine)
+        self.phone: LineBackend | None = build_phone_line(self.config, self.state_dir)
         self._setup_token()
 
     def _build_audio(self) -> AudioBridge | None:

@@ -124,6 +124,13 @@ class Dashboard:
         for name, q in st.queues.items():
             waiting = " ".join(c for _, c in q.by_age) or "-"
             out.append(f"queue {name:10} waiting: {waiting}")
+        line = self.desk.line
+        if line is not None:
+            n = line.counts()
+            out.append(
+                f"phone line (simulated): answered {n['answer']}  hung up {n['hangup']}  "
+                f"dialled {n['dial']}  waiting {len(line.waiting)}  connected {len(line.connected)}"
+            )
         if gw.audio is not None:
             s = gw.audio.stats()
             out.append("")

@@ -2,8 +2,9 @@
 button per agent, a seeded traffic generator and scripted agents.
 
 Everything acts through the same seams as the hardware: headset input reports into the fake
-HID backend, edges into fake button sources, calls into the ACD as the phone side would send
-them. Timing is in real seconds divided by `speed` (the core clock runs `speed` times fast).
+HID backend, edges into fake button sources, callers through a fake phone line (the same
+seam as the SIP line) or, without one, into the ACD as the phone side would send them.
+Timing is in real seconds divided by `speed` (the core clock runs `speed` times fast).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from firmware.buttons.classifier import PressClassifier
 from firmware.buttons.fake import FakeButtonSource
 from firmware.buttons.state_button import StateButton
+from firmware.phone.fake import FakePhoneLine
 from firmware.sim.hands import Hands
 
 log = logging.getLogger("deskgate.sim")
@@ -29,8 +31,11 @@ class SimDesk:
     """Hands and buttons for every seated simulated headset of `service` (an `app.Service`
     after `setup()`). `actions` counts what was done, for the dashboard and tests."""
 
-    def __init__(self, service: Any, seed: int = 7, speed: float = 1.0) -> None:
+    def __init__(
+        self, service: Any, seed: int = 7, speed: float = 1.0, line: FakePhoneLine | None = None
+    ) -> None:
         self.service = service
+        self.line = line  # callers ring in through it when given, else straight into the ACD
         self.gateway = service.gateway
         self.rng = random.Random(seed)
         self.speed = speed
@@ -104,6 +109,8 @@ class SimDesk:
         self.calls += 1
         call = f"{self._call_prefix}{self.calls}"
         queue = queue or self.rng.choice(queues)
+        if self.line is not None:
+            return self.line.ring_in(queue, call, priority)
         event = {"event": "call_arrived", "call": call, "queue": queue, "priority": priority}
         self.gateway.submit(event)
         return call
@@ -121,7 +128,10 @@ class SimDesk:
 
     def _abandon(self, call: str) -> None:
         if call in self.service.acd.state.calls:
-            self.gateway.submit({"event": "caller_hangup", "call": call})
+            if self.line is not None:
+                self.line.caller_hangs_up(call)
+            else:
+                self.gateway.submit({"event": "caller_hangup", "call": call})
 
     def scripted_agents(self) -> None:
         """Agents who answer most offers after a few rings, talk, mute now and then, take a
