@@ -67,7 +67,8 @@ def speech_with_typing(seconds: float = 6.0, typing_at: float = 0.0) -> tuple[Sa
     return np.clip(clean + noise, -32000, 32000), clean
 
 
-def _frame_energies(signal: Samples, clean: Samples, rate: int) -> tuple[Samples, Samples]:
+def frame_energies(signal: Samples, clean: Samples, rate: int) -> tuple[Samples, Samples]:
+    """(clean, signal) mean energies per 20 ms frame, over the span both cover."""
     n = rate // 50  # 20 ms
     frames = min(signal.size, clean.size) // n
     ref = np.square(clean[: frames * n].astype(np.float64)).reshape(frames, n).mean(axis=1)
@@ -79,7 +80,7 @@ def pause_to_speech_db(signal: Samples, clean: Samples, rate: int = RATE) -> flo
     """Energy in the speech pauses relative to the energy in speech (dB), on 20 ms frames;
     speech frames are those where the clean reference is within 30 dB of its peak, pauses
     those where it is 70 dB or more below (in practice: no speech at all)."""
-    ref, sig = _frame_energies(signal, clean, rate)
+    ref, sig = frame_energies(signal, clean, rate)
     speech = ref > ref.max() * 1e-3
     pause = ref < ref.max() * 1e-7
     return float(10 * np.log10((sig[pause].mean() + 1e-9) / (sig[speech].mean() + 1e-9)))
@@ -88,7 +89,7 @@ def pause_to_speech_db(signal: Samples, clean: Samples, rate: int = RATE) -> flo
 def speech_kept(signal: Samples, clean: Samples, rate: int = RATE) -> tuple[float, float]:
     """(correlation of the 20 ms log-energy envelopes over the speech frames, level of those
     frames relative to the clean speech in dB): the words are where they were, audible."""
-    ref, sig = _frame_energies(signal, clean, rate)
+    ref, sig = frame_energies(signal, clean, rate)
     speech = ref > ref.max() * 1e-3
     corr = float(np.corrcoef(np.log10(ref[speech] + 1), np.log10(sig[speech] + 1))[0, 1])
     level = float(10 * np.log10((sig[speech].mean() + 1e-9) / (ref[speech].mean() + 1e-9)))
