@@ -72,6 +72,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="F",
         help="share of suppressed signal sent, the rest the original (0 < F ≤ 1; default 0.5)",
     )
+    pp.add_argument(
+        "--pause-gate",
+        type=float,
+        metavar="DB",
+        help="lower the audio by DB between words (typing in the pauses; 0 = off, the "
+        "default; 15 for an open-plan floor): hear it on a recording before turning it on",
+    )
     pp.add_argument("--json", action="store_true", help="print the report as one JSON object")
     pp.set_defaults(func=run_process)
 
@@ -186,6 +193,8 @@ def run_process(args: argparse.Namespace) -> int:
             policy = replace(policy, agc_dbfs=args.agc)
         if args.ns_mix is not None:
             policy = replace(policy, mix=args.ns_mix)
+        if args.pause_gate is not None:
+            policy = replace(policy, gate_db=args.pause_gate)
     except PolicyError as exc:
         raise CommandError(str(exc), 2) from None
     settings = SitePolicy(policy).settings_for_new_call()
@@ -208,6 +217,7 @@ def run_process(args: argparse.Namespace) -> int:
         "ns_level": settings.ns_level,
         "agc_dbfs": settings.agc_dbfs,
         "ns_mix": settings.ns_mix,
+        "pause_gate_db": settings.gate_db,
         "delay_samples": result.delay,
         "delay_ms": round(1000.0 * result.delay / rate, 3),
         "engine_fault": result.engine_fault,
@@ -218,7 +228,8 @@ def run_process(args: argparse.Namespace) -> int:
         print(
             f"{args.output}: {wav.frames} frames, {rate} Hz, {wav.format.channels} ch, "
             f"noise suppression level {settings.ns_level} (mix {settings.ns_mix:g}), "
-            f"AGC {settings.agc_dbfs or 'off'}"
+            f"AGC {settings.agc_dbfs or 'off'}, "
+            f"pause gate {f'{settings.gate_db:g} dB' if settings.gate_db else 'off'}"
         )
         print(f"delay: {result.delay} samples ({report['delay_ms']} ms)")
     if result.engine_fault:

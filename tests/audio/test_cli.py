@@ -12,7 +12,7 @@ from firmware.audio.frames import StreamFormat
 from firmware.audio.policy import DEFAULT_NS_LEVEL, DEFAULT_NS_MIX
 from firmware.audio.wavio import read_wav, write_wav
 from firmware.cli import main
-from tests.audio.signals import noise
+from tests.audio.signals import noise, pause_to_speech_db, speech_with_typing
 
 SIM = """\
 [audio]
@@ -50,7 +50,27 @@ def test_process_text_report_and_options(
     assert "delay: 0 samples (0.0 ms)" in out
     assert main([*args, "--ns-level", "4", "--ns-mix", "1"]) == 0
     out = capsys.readouterr().out
-    assert "level 4 (mix 1), AGC off" in out and "delay: 96 samples (6.0 ms)" in out
+    assert "level 4 (mix 1), AGC off, pause gate off" in out
+    assert "delay: 96 samples (6.0 ms)" in out
+
+
+def test_process_lets_an_installer_hear_the_pause_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Recorded speech with recorded typing: with --pause-gate 15 the typing after the words
+    comes out well below what the file had; without it, nearly as it was."""
+    mix, clean = speech_with_typing(6.0)
+    write_wav(tmp_path / "in.wav", np.round(mix).astype(np.int16), StreamFormat(16_000, 1))
+    args = ["audio", "process", str(tmp_path / "in.wav")]
+    assert main([*args, str(tmp_path / "plain.wav"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pause_gate_db"] == 0
+    assert main([*args, str(tmp_path / "gated.wav"), "--pause-gate", "15"]) == 0
+    assert "pause gate 15 dB" in capsys.readouterr().out
+    fed = pause_to_speech_db(mix, clean)
+    plain = read_wav(tmp_path / "plain.wav").samples[96:].astype(np.float64)
+    gated = read_wav(tmp_path / "gated.wav").samples[96:].astype(np.float64)
+    assert pause_to_speech_db(plain, clean) > fed - 3
+    assert pause_to_speech_db(gated, clean) < fed - 10
 
 
 def test_process_takes_the_site_level_from_the_config(
@@ -70,6 +90,7 @@ def test_process_takes_the_site_level_from_the_config(
         (["--ns-level", "7"], None, "level 7: expected 0 to 4"),
         (["--agc", "40"], None, "AGC target 40 dBFS"),
         (["--ns-mix", "0"], None, "mix 0.0: expected more than 0"),
+        (["--pause-gate", "50"], None, "pause gate depth 50.0 dB: expected 0"),
     ],
 )
 def test_process_rejects_bad_input_with_status_2(
