@@ -59,7 +59,11 @@ class Refuse(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallEnd(Event):
+    """The far end ended the agent's call. `call`, optional (DESIGN.md's event names only the
+    agent), pins which call: a late BYE for a call already over must not end the next one."""
+
     agent: str
+    call: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,9 @@ _PARSERS: dict[str, Any] = {
     "answer": lambda o, n: Answer(_str(o, "agent"), line=n),
     "hangup": lambda o, n: Hangup(_str(o, "agent"), line=n),
     "refuse": lambda o, n: Refuse(_str(o, "agent"), line=n),
-    "call_end": lambda o, n: CallEnd(_str(o, "agent"), line=n),
+    "call_end": lambda o, n: CallEnd(
+        _str(o, "agent"), _str(o, "call") if "call" in o else None, line=n
+    ),
     "set_status": _set_status,
     "open_contact": lambda o, n: OpenContact(_str(o, "agent"), _str(o, "campaign"), line=n),
     "return_home": lambda o, n: ReturnHome(_str(o, "agent"), line=n),

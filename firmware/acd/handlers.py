@@ -105,6 +105,15 @@ def _end_own_call(step: Step, agent_id: str, reason: str) -> None:
         end_call(step, agent, reason)
 
 
+def _call_end(step: Step, e: ev.CallEnd) -> None:
+    agent = _agent(step, e.agent)
+    if e.call is not None and agent.call is not None and agent.call != e.call:
+        raise Rejected(
+            "ERR_NOT_THAT_CALL", f"agent {e.agent!r} is on call {agent.call!r}, not {e.call!r}"
+        )
+    _end_own_call(step, e.agent, "remote_hangup")
+
+
 def set_status(step: Step, e: ev.SetStatus) -> None:
     agent = _logged_in(step, e.agent)
     if e.reason in SYSTEM_REASONS:
@@ -195,7 +204,7 @@ HANDLERS: dict[type[ev.Event], Callable[[Step, Any], None]] = {
     ev.Answer: answer_event,
     ev.Hangup: lambda s, e: _end_own_call(s, e.agent, "agent_hangup"),
     ev.Refuse: refuse,
-    ev.CallEnd: lambda s, e: _end_own_call(s, e.agent, "remote_hangup"),
+    ev.CallEnd: lambda s, e: _call_end(s, e),
     ev.SetStatus: set_status,
     ev.OpenContact: open_contact,
     ev.ReturnHome: return_home,

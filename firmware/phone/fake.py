@@ -61,7 +61,8 @@ class FakePhoneLine:
             self.waiting.discard(call)
             self._out.put_nowait({"event": "caller_hangup", "call": call})
         elif call in self.connected:
-            self._out.put_nowait({"event": "call_end", "agent": self.connected.pop(call)})
+            agent = self.connected.pop(call)
+            self._out.put_nowait({"event": "call_end", "agent": agent, "call": call})
 
     far_end_hangs_up = caller_hangs_up
 

@@ -13,7 +13,8 @@ keeps every call live.
 Mapping:
   CALL_INCOMING           → call_arrived(call=<Call-ID>, queue=<line's queue>)
   CALL_CLOSED unanswered  → caller_hangup(call)       (the caller cancelled: 487 sent by baresip)
-  CALL_CLOSED answered    → call_end(agent)           (the far end sent BYE)
+  CALL_CLOSED answered    → call_end(agent, call)     (the far end sent BYE; `call` lets the
+                                                       core refuse a late one, ERR_NOT_THAT_CALL)
   CALL_CONNECTED          → uafind line; accept; ausrc/auplay seat devices
   CALL_ENDED / _OVERFLOW  → uafind line; hangup       (BYE, or 486 when still unanswered)
   DIALED                  → uafind a free line; dial <trunk with number>
@@ -254,11 +255,11 @@ class PhoneLine:
         sc.marks["closed"] = self.clock()
         self.history.append(sc)
         if sc.agent is not None and sc.connected:
-            self._emit({"event": "call_end", "agent": sc.agent}, sc.call)
+            self._emit({"event": "call_end", "agent": sc.agent, "call": sc.call}, sc.call)
         elif not sc.outbound:
             self._emit({"event": "caller_hangup", "call": sc.call}, sc.call)
         elif sc.agent is not None:
-            self._emit({"event": "call_end", "agent": sc.agent}, sc.call)
+            self._emit({"event": "call_end", "agent": sc.agent, "call": sc.call}, sc.call)
         log.info("call %s closed by the network: %s", sc.call, ev.param)
 
     def _line_lost(self) -> None:
@@ -268,7 +269,7 @@ class PhoneLine:
             self.stats["lost_calls"] += 1
             self.history.append(sc)
             if sc.agent is not None and (sc.connected or sc.outbound):
-                self._emit({"event": "call_end", "agent": sc.agent}, sc.call)
+                self._emit({"event": "call_end", "agent": sc.agent, "call": sc.call}, sc.call)
             elif not sc.outbound:
                 self._emit({"event": "caller_hangup", "call": sc.call}, sc.call)
         self.calls.clear()
@@ -333,7 +334,7 @@ class PhoneLine:
         if self.phone.trunk is None or free is None:
             why = "no trunk configured" if self.phone.trunk is None else "no free line"
             log.warning("outbound call for %s not placed: %s", agent, why)
-            self._emit({"event": "call_end", "agent": agent}, cid)
+            self._emit({"event": "call_end", "agent": agent, "call": cid}, cid)
             return
         sc = SipCall(cid, free, None, agent=agent, outbound=True)
         self.calls[cid] = sc

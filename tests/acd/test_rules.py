@@ -420,6 +420,17 @@ def test_immediate_logout_lets_the_call_go_on(tmp_path: Path) -> None:
     assert at(rec, 50) == [("CALL_ENDED", "C", "A", "remote_hangup")]
 
 
+def test_call_end_naming_its_call_cannot_end_the_next_one(tmp_path: Path) -> None:
+    """A late BYE for C (already over) arrives while A talks on D: refused, D goes on."""
+    events = [call(0), ev(1, "hook", off_hook=True), ev(5, "call_end", call="C")]
+    events += [ev(6, "hook", off_hook=False), call(40, "D"), ev(41, "hook", off_hook=True)]
+    events += [ev(50, "call_end", call="C"), ev(60, "call_end", call="D")]
+    rec = run(tmp_path, events, acd="wrapup = 0")
+    assert at(rec, 5) == [("CALL_ENDED", "C", "A", "remote_hangup")]
+    assert [b[:2] for b in at(rec, 50)] == [("REJECTED", "ERR_NOT_THAT_CALL")]
+    assert at(rec, 60) == [("CALL_ENDED", "D", "A", "remote_hangup")]
+
+
 def test_login_after_logout(tmp_path: Path) -> None:
     events = [ev(0, "login"), ev(1, "logout", immediate=True), ev(2, "set_status", status="ready")]
     events += [ev(3, "login"), call(4)]

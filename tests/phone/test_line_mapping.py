@@ -50,7 +50,7 @@ def test_incoming_call_arrives_in_the_line_queue_and_is_answered_on_connect() ->
         assert work(line) == [("answer", "abc@x")]
         line.on_call_event(ev("CALL_ESTABLISHED", Q2, "abc@x"))
         line.on_call_event(ev("CALL_CLOSED", Q2, "abc@x"))  # the caller's BYE
-        assert line.ready_events() == [{"event": "call_end", "agent": "alice"}]
+        assert line.ready_events() == [{"event": "call_end", "agent": "alice", "call": "abc@x"}]
         line.on_call_event(ev("CALL_CLOSED", Q2, "abc@x"))  # a repeat changes nothing
         assert line.ready_events() == []
 
@@ -128,7 +128,7 @@ def test_a_lost_baresip_ends_each_call_once() -> None:
         line._line_lost()
         assert line.ready_events() == [
             {"event": "caller_hangup", "call": "waiting"},
-            {"event": "call_end", "agent": "carol"},
+            {"event": "call_end", "agent": "carol", "call": "talking"},
         ]
         line.on_call_event(ev("CALL_CLOSED", Q2, "talking"))  # late news from the dead
         assert line.ready_events() == [] and line.stats["lost_calls"] == 2
@@ -145,7 +145,7 @@ def test_outbound_dial_uses_a_free_line_and_the_trunk() -> None:
         line.on_call_event(ev("CALL_ESTABLISHED", Q2, "sip-out-1", direction="outgoing"))
         line.on_call_event(ev("CALL_CLOSED", Q2, "sip-out-1", direction="outgoing"))
         events = line.ready_events()
-        assert events[-1] == {"event": "call_end", "agent": "dave"}
+        assert events[-1] == {"event": "call_end", "agent": "dave", "call": "#out9"}
 
     run(check)
 
@@ -154,7 +154,7 @@ def test_dial_without_a_trunk_ends_the_agent_call_at_once() -> None:
     async def main() -> None:
         line = PhoneLine(PhoneConfig(address="192.0.2.10"), ["Q"], Path("/nonexistent"))
         line.execute(rec(4, "DIALED", agent="erin", number="123"))
-        assert line.ready_events() == [{"event": "call_end", "agent": "erin"}]
+        assert line.ready_events() == [{"event": "call_end", "agent": "erin", "call": "#out4"}]
         assert work(line) == []
 
     asyncio.run(main())
