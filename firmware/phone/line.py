@@ -17,6 +17,7 @@ Mapping:
                                                        core refuse a late one, ERR_NOT_THAT_CALL)
   CALL_CONNECTED          → uafind line; accept; ausrc/auplay seat devices
   CALL_ENDED / _OVERFLOW  → uafind line; hangup       (BYE, or 486 when still unanswered)
+  HOLD_CHANGED customer   → uafind line; callfind; hold | resume   (re-INVITE sendonly/sendrecv)
   DIALED                  → uafind a free line; dial <trunk with number>
 A baresip that exits, closes its control port or stalls is killed and restarted; every call
 it carried is ended in the ACD exactly once (caller_hangup or call_end), since a restarted
@@ -60,7 +61,7 @@ class SipCall:
 
 @dataclass(frozen=True, slots=True)
 class Work:
-    """A command sequence for the executor: `kind` answer | hangup | dial."""
+    """A command sequence for the executor: `kind` answer | hangup | hold | resume | dial."""
 
     kind: str
     call: SipCall
@@ -323,6 +324,8 @@ class PhoneLine:
             sc.marks["ended"] = self.clock()
             self.history.append(sc)
             self._work.put_nowait(Work("hangup", sc))
+        elif rtype == "HOLD_CHANGED" and record.get("party") == "customer" and sc is not None:
+            self._work.put_nowait(Work("hold" if record.get("held") else "resume", sc))
         elif rtype == "DIALED":
             self._dial(record)
 
@@ -375,6 +378,8 @@ class PhoneLine:
                 if sc.sip_id is not None:
                     self._ending.pop((aor, sc.sip_id), None)
                 self._check_found(sc, await tx.batch([*find, ("hangup", None)]))
+            elif work.kind in ("hold", "resume"):  # baresip re-INVITEs sendonly / sendrecv
+                self._check_found(sc, await tx.batch([*find, (work.kind, None)]))
             elif work.kind == "dial":
                 assert self.phone.trunk is not None
                 number = self.phone.trunk.replace("{number}", work.number)

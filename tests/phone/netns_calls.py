@@ -9,7 +9,8 @@ fake headsets (one Jabra Link 380c per agent), the phone line (baresip) through 
 Fake hands: an agent whose headset rings goes off-hook 0.1 s later; agents with an even
 number hang up (on-hook) 1 s after the answer, the others wait for the caller, who hangs up
 3 s after the 200 OK (tests/phone/data/caller.xml). `kill`/`stall` SIGKILL/SIGSTOP baresip
-once every call is connected, then place one more call after the restart.
+once every call is connected, then place one more call after the restart. `hold`: the agent
+holds the call, resumes it and hangs up; sipp checks the re-INVITEs (data/hold.xml).
 
 The result JSON holds the journal, sipp's per-call log lines, exit status and timings.
 Every wait is bounded; every process started here is killed before it exits.
@@ -227,6 +228,10 @@ async def scenario(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 connected.add(r.get("call"))
                 if int(agent[1:]) % 2 == 0 and args.mode == "normal":  # "measure": nobody
                     loop.call_later(AGENT_TALKS, press, agent, ON_HOOK, "on")
+                elif args.mode == "hold":  # hold at +0.5 s, resume at +1.5 s, hang up at +2.5
+                    for at, name in ((0.5, "hold"), (1.5, "resume")):
+                        loop.call_later(at, gateway.submit, {"event": name, "agent": agent})
+                    loop.call_later(2.5, press, agent, ON_HOOK, "on")
             elif r.type == "CALL_ENDED" and r.get("reason") != "agent_hangup" and agent:
                 loop.call_later(0.6, press, agent, ON_HOOK, "release")
 
@@ -244,7 +249,8 @@ async def scenario(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             send_garbage()  # must not reach the ACD nor upset baresip
         if args.mode == "measure":
             result["idle"] = await usage(line, 1.0)
-        first = asyncio.create_task(sipp(workdir, n, 5070))
+        scenario_file = SCENARIO.with_name("hold.xml") if args.mode == "hold" else SCENARIO
+        first = asyncio.create_task(sipp(workdir, n, 5070, scenario_file))
         if args.mode == "measure":
             deadline = time.monotonic() + 15
             while len(connected) < n and time.monotonic() < deadline:
@@ -308,7 +314,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1)
     parser.add_argument(
-        "--mode", choices=("normal", "kill", "stall", "queued", "measure"), default="normal"
+        "--mode",
+        choices=("normal", "kill", "stall", "queued", "measure", "hold"),
+        default="normal",
     )
     parser.add_argument("--out", required=True)
     parser.add_argument("--ctrl-port", type=int, default=4444)

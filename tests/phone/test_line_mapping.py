@@ -158,3 +158,19 @@ def test_dial_without_a_trunk_ends_the_agent_call_at_once() -> None:
         assert work(line) == []
 
     asyncio.run(main())
+
+
+def test_hold_and_resume_of_the_customer_go_to_baresip() -> None:
+    def check(line: PhoneLine) -> None:
+        line.on_call_event(ev("CALL_INCOMING", Q2, "held@x"))
+        line.ready_events()
+        line.execute(rec(3, "CALL_CONNECTED", agent="alice", call="held@x"))
+        assert work(line) == [("answer", "held@x")]
+        line.execute(rec(4, "HOLD_CHANGED", call="held@x", party="customer", held=True))
+        line.execute(rec(5, "HOLD_CHANGED", call="held@x", party="consulted", held=True))
+        line.execute(rec(6, "HOLD_CHANGED", call="held@x", party="customer", held=False))
+        line.execute(rec(7, "HOLD_CHANGED", call="other@x", party="customer", held=True))
+        # the consulted party is another agent (no SIP leg here); an unknown call is not ours
+        assert work(line) == [("hold", "held@x"), ("resume", "held@x")]
+
+    run(check)

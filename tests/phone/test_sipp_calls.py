@@ -121,3 +121,19 @@ def test_waiting_callers_hear_ringback_abandon_and_overflow_with_sip_responses(
     assert overflowed == sipp_ids(result, "REJECTED") and len(overflowed) == 1
     assert by_type(journal, "OFFER_STARTED") == by_type(journal, "CALL_CONNECTED") == []
     assert by_type(journal, "REJECTED") == []
+
+
+def test_hold_and_resume_reach_the_caller_as_re_invites(tmp_path: Path) -> None:
+    """The agent holds the call, resumes it and hangs up: baresip sends the caller a
+    re-INVITE with a=sendonly, then one with a=sendrecv (sipp's scenario checks each SDP),
+    then the BYE; the journal has the hold and the resume, and one ending."""
+    result = run_calls(tmp_path, 1, "hold")
+    assert result["sipp"]["rc"] == 0, result["sipp"]["stderr"]
+    tags = [line.split()[0] for line in result["sipp_logs"]]
+    assert tags == ["SENDONLY", "SENDRECV", "AGENT_BYE"], result["sipp_logs"]
+    journal = result["journal"]
+    holds = [(r["party"], r["held"]) for r in by_type(journal, "HOLD_CHANGED")]
+    assert holds == [("customer", True), ("customer", False)]
+    stories = check_one_story_per_call(journal)
+    assert [s["reason"] for s in stories.values()] == ["agent_hangup"]
+    assert result["stats"].get("command_errors", 0) == 0
