@@ -36,8 +36,18 @@ from firmware.provisioning.gadget import (  # noqa: E402
 from firmware.provisioning.gadget import Gadget as GadgetSpec  # noqa: E402
 from firmware.provisioning.gadget import load as _load  # noqa: E402
 
-__all__ = ["GadgetError", "GadgetSpec", "HeadsetEnd", "bind", "bound", "down", "hidg_node"]
-__all__ += ["load", "unbind", "up"]
+__all__ = [
+    "GadgetError",
+    "GadgetSpec",
+    "HeadsetEnd",
+    "bind",
+    "bound",
+    "down",
+    "hidg_node",
+    "load",
+    "unbind",
+    "up",
+]
 
 HID_FUNCTION = "hid.headset"
 

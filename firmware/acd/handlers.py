@@ -204,7 +204,7 @@ HANDLERS: dict[type[ev.Event], Callable[[Step, Any], None]] = {
     ev.Answer: answer_event,
     ev.Hangup: lambda s, e: _end_own_call(s, e.agent, "agent_hangup"),
     ev.Refuse: refuse,
-    ev.CallEnd: lambda s, e: _call_end(s, e),
+    ev.CallEnd: _call_end,
     ev.SetStatus: set_status,
     ev.OpenContact: open_contact,
     ev.ReturnHome: return_home,

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from firmware.hid.descriptor import DescriptorError, parse_hex_text
+
 CONFIGFS = Path("/sys/kernel/config/usb_gadget")
 UDC_CLASS = Path("/sys/class/udc")
 LANG = "0x409"  # US English string table
@@ -75,15 +77,6 @@ class Gadget:
         return next(iter(self.hid.values())).report_descriptor if self.hid else b""
 
 
-def parse_hex(text: str) -> bytes:
-    """Descriptor bytes in the shared/hid-descriptors format (hex pairs, `#` comments)."""
-    out = bytearray()
-    for line in text.splitlines():
-        for token in line.split("#", 1)[0].split():
-            out.append(int(token.removeprefix("0x"), 16))
-    return bytes(out)
-
-
 def load(path: Path) -> Gadget:
     """Read and check `gadget.toml`. Raises GadgetError naming the file and key."""
     try:
@@ -131,11 +124,11 @@ def _hid(path: Path, data: dict[str, Any], instance: str) -> HidFunction:
         raise GadgetError(f"{path}: functions lists hid.{instance}; no [hid.{instance}] table")
     descriptor = path.parent / str(table["descriptor"])
     try:
-        report = parse_hex(descriptor.read_text(encoding="utf-8"))
+        report = parse_hex_text(descriptor.read_text(encoding="utf-8"))
     except OSError as exc:
         raise GadgetError(f"{path}: hid.{instance}.descriptor: {exc}") from None
-    except ValueError:
-        raise GadgetError(f"{descriptor}: not hex bytes") from None
+    except DescriptorError as exc:
+        raise GadgetError(f"{descriptor}: {exc}") from None
     return HidFunction(
         report_descriptor=report,
         report_length=int(table["report_length"]),
@@ -213,8 +206,7 @@ def up(gadget: Gadget, configfs: Path = CONFIGFS, udc_class: Path = UDC_CLASS) -
                 link.symlink_to(directory)
     except OSError as exc:
         raise GadgetError(f"configfs {root}: {exc}") from None
-    if not bound(gadget, configfs):
-        _put(root / "UDC", _udc(gadget, udc_class))
+    bind(gadget, configfs, udc_class)
     return root
 
 

@@ -239,7 +239,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    add_command(sub, "flash", HELP, DESCRIPTION or "", add_arguments, run)
+    add_command(sub, "flash", HELP, DESCRIPTION, add_arguments, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from firmware.hid.descriptor import parse_hex_text
 from firmware.provisioning import firstboot, gadget
 from firmware.provisioning.spec import (
     DONE_FILE,
@@ -257,7 +258,7 @@ def test_the_bench_headset_gadget_carries_its_hid_function(tmp_path: Path) -> No
     root = gadget.up(spec, configfs, udc)
     hid = root / "functions/hid.headset"
     descriptor = (REPO / "board/vbench/jabra_link_380c_0b0e-24c9.txt").read_text()
-    assert (hid / "report_desc").read_bytes() == gadget.parse_hex(descriptor)
+    assert (hid / "report_desc").read_bytes() == parse_hex_text(descriptor)
     assert spec.report_descriptor[:4] == bytes.fromhex("050b0905")  # Telephony, Headset
     assert (hid / "report_length").read_text() == "64\n"
     assert (root / "bDeviceClass").read_text() == "0xef\n"
